@@ -1,0 +1,58 @@
+// parseText: preprocessed keepalived.conf text → CST and positioned lexing/parsing errors.
+import type { CstNode, IToken } from 'chevrotain';
+import { confLexer, LCurly, Newline } from './tokens.js';
+import { confParser } from './parser.js';
+
+export interface GrammarError {
+  /** 1-based line and column in the parsed text. */
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ParseResult {
+  cst: CstNode;
+  errors: GrammarError[];
+}
+
+export function parseText(text: string): ParseResult {
+  const lexed = confLexer.tokenize(text);
+  const errors: GrammarError[] = lexed.errors.map((e) => ({
+    line: e.line ?? 1,
+    column: e.column ?? 1,
+    message: `unexpected character '${text.slice(e.offset, e.offset + e.length)}'`,
+  }));
+  confParser.input = joinBlockOpeners(lexed.tokens);
+  const cst = confParser.file();
+  for (const e of confParser.errors) {
+    const t = e.token;
+    const atEof = t.tokenType.name === 'EOF' || Number.isNaN(t.startOffset);
+    const last = lexed.tokens[lexed.tokens.length - 1];
+    errors.push({
+      line: atEof ? (last?.endLine ?? 1) : (t.startLine ?? 1),
+      column: atEof ? (last?.endColumn ?? 1) : (t.startColumn ?? 1),
+      message: describeParseError(e.message, atEof),
+    });
+  }
+  return { cst, errors };
+}
+
+/** Drop newlines that separate a statement from a `{` on a following line. */
+function joinBlockOpeners(tokens: IToken[]): IToken[] {
+  const out: IToken[] = [];
+  for (const t of tokens) {
+    if (t.tokenType === LCurly) {
+      while (out.length && out[out.length - 1].tokenType === Newline) out.pop();
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+function describeParseError(message: string, atEof: boolean): string {
+  if (atEof && /RCurly/.test(message)) return "missing '}' at end of file";
+  if (/Expecting token of type --> RCurly <--/.test(message)) return "expected '}'";
+  return message.replace(/\s+/g, ' ').replace(/-->\s*/g, '').replace(/\s*<--/g, '');
+}
+
+export type { CstNode, IToken };
