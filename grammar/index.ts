@@ -1,6 +1,6 @@
 // parseText: preprocessed keepalived.conf text → CST and positioned lexing/parsing errors.
 import type { CstNode, IToken } from 'chevrotain';
-import { confLexer, LCurly, Newline } from './tokens.js';
+import { confLexer, LCurly, Newline, RCurly } from './tokens.js';
 import { confParser } from './parser.js';
 
 export interface GrammarError {
@@ -22,7 +22,7 @@ export function parseText(text: string): ParseResult {
     column: e.column ?? 1,
     message: `unexpected character '${text.slice(e.offset, e.offset + e.length)}'`,
   }));
-  confParser.input = joinBlockOpeners(lexed.tokens);
+  confParser.input = limitNesting(joinBlockOpeners(lexed.tokens), errors);
   const cst = confParser.file();
   for (const e of confParser.errors) {
     const t = e.token;
@@ -43,6 +43,30 @@ function joinBlockOpeners(tokens: IToken[]): IToken[] {
   for (const t of tokens) {
     if (t.tokenType === LCurly) {
       while (out.length && out[out.length - 1].tokenType === Newline) out.pop();
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** keepalived's deepest real block is 4 levels; far deeper nesting is hostile input that would exhaust the stack. */
+export const MAX_BLOCK_DEPTH = 32;
+
+/** Drop braces nested deeper than MAX_BLOCK_DEPTH (with one error) so the recursive parser stays bounded. */
+function limitNesting(tokens: IToken[], errors: GrammarError[]): IToken[] {
+  let depth = 0;
+  let dropped = 0;
+  const out: IToken[] = [];
+  for (const t of tokens) {
+    if (t.tokenType === LCurly) {
+      if (depth >= MAX_BLOCK_DEPTH) {
+        if (dropped++ === 0) errors.push({ line: t.startLine ?? 1, column: t.startColumn ?? 1, message: `blocks nested deeper than ${MAX_BLOCK_DEPTH} levels` });
+        continue;
+      }
+      depth++;
+    } else if (t.tokenType === RCurly) {
+      if (dropped > 0) { dropped--; continue; }
+      if (depth > 0) depth--;
     }
     out.push(t);
   }

@@ -43,6 +43,10 @@ interface Definition {
 const MAX_EXPANSIONS = 64;
 const MAX_INCLUDE_DEPTH = 32;
 const MAX_SEQ_ITEMS = 100_000;
+/** Expanded lines longer than this are refused (keepalived refuses lines over its buffer size too). */
+const MAX_LINE = 65_536;
+/** Bound on the preprocessed output, against nested ~SEQ blow-ups. */
+const MAX_OUTPUT_LINES = 2_000_000;
 
 export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessOptions, sink: DiagnosticSink): PreprocessResult {
   const defs = new Map<string, Definition>();
@@ -207,6 +211,11 @@ export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessO
       include(l, m[2].trim(), m[1]);
       return;
     }
+    if (out.length >= MAX_OUTPUT_LINES) {
+      if (out.length === MAX_OUTPUT_LINES) sink.error(pos(l), `configuration expands to more than ${MAX_OUTPUT_LINES} lines; the rest is ignored`);
+      out.length = MAX_OUTPUT_LINES + 1;
+      return;
+    }
     out.push(l);
   }
 
@@ -274,6 +283,10 @@ export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessO
         } else value = def.value;
       } else value = builtin(name, args, cur);
       if (value === undefined) { i++; continue; }
+      if (cur.text.length - (end - i) + value.length > MAX_LINE) {
+        sink.error(pos(l), `parameter substitution would make the line longer than ${MAX_LINE} characters`);
+        return { line: { ...cur, text: '', cols: [] }, more: [] };
+      }
       cur = spliceLine(cur, i, end, value);
       changed = true;
       i += value.length;
@@ -346,5 +359,6 @@ export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessO
   }
 
   readFileLines(rootPath, undefined);
+  if (out.length > MAX_OUTPUT_LINES) out.length = MAX_OUTPUT_LINES;
   return { lines: out, files };
 }
