@@ -29,6 +29,11 @@ export interface Diagnostic extends Position {
    * of mistakes keepalived accepts silently (USER-PAINS.md).
    */
   origin?: 'keepalived' | 'extra';
+  /**
+   * keepalived stops reading at once with this exit status (e.g. 2 for a keyword missing its
+   * parameter, 6 for a missing include under -e) instead of ranking the problem.
+   */
+  exitCode?: number;
 }
 
 const RANK: Record<Severity, number> = { notice: 0, fatal: 1, error: 2, warning: 2, security: 3 };
@@ -36,6 +41,8 @@ const EXIT: Record<number, number> = { 0: 0, 1: 4, 2: 5, 3: 6 };
 
 /** keepalived -t exit code: 0 clean, 4 cannot run, 5 errors but would run, 6 script security. */
 export function configTestExitCode(diags: readonly Diagnostic[]): number {
+  const abort = diags.find((d) => d.exitCode !== undefined);
+  if (abort) return abort.exitCode!;
   let rank = 0;
   for (const d of diags) rank = Math.max(rank, RANK[d.severity]);
   return EXIT[rank];
@@ -53,7 +60,7 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 /** Collects diagnostics; the one sink passed through preprocessing, syntax and model building. */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
-  add(severity: Severity, at: Position, message: string, extra?: { hint?: string; origin?: 'keepalived' | 'extra' }): void {
+  add(severity: Severity, at: Position, message: string, extra?: { hint?: string; origin?: 'keepalived' | 'extra'; exitCode?: number }): void {
     this.items.push({ severity, file: at.file, line: at.line, col: at.col, message, ...extra });
   }
   fatal(at: Position, message: string, hint?: string): void { this.add('fatal', at, message, { hint }); }

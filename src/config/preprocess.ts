@@ -225,7 +225,9 @@ export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessO
     const matches = host.glob(pattern);
     if (matches.length === 0) {
       const wild = /[*?[{]/.test(spec);
-      if (opts.allConfig || (strictness && strictness !== 'r')) sink.fatal(at, `${wild ? 'No config files matched' : 'Config files missing'} '${spec}'`);
+      // keepalived with -e stops at once with its "no config" status (6) when an include is missing.
+      if (opts.allConfig) sink.add('fatal', at, `Config files missing '${spec}'`, { exitCode: 6 });
+      else if (strictness && strictness !== 'r') sink.fatal(at, `${wild ? 'No config files matched' : 'Config files missing'} '${spec}'`);
       else sink.notice(at, `${wild ? 'no config files matched' : 'config file missing'} '${spec}' (skipped, as keepalived does)`);
       return;
     }

@@ -19,7 +19,8 @@ export function word(s: Stmt, i: number): string | undefined {
 export function readWord(s: Stmt, ctx: BuildContext, i = 0, what?: string): string | undefined {
   const w = s.args[i];
   if (!w) {
-    ctx.sink.error(argPos(s, i), `'${s.keyword}' is missing ${what ?? 'a parameter'}`);
+    // keepalived stops parsing with exit status 2 here ("... is missing a parameter after keyword").
+    ctx.sink.add('error', argPos(s, i), `'${s.keyword}' is missing ${what ?? 'a parameter'}`, { exitCode: 2 });
     return undefined;
   }
   return w.text;
