@@ -2,7 +2,8 @@
 // suite needs are present — and fails loudly if not, instead of letting tests skip — then runs
 // every test file under dist/test with Node's built-in runner.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const problems = [];
 if (process.getuid && process.getuid() !== 0) problems.push('the suite needs root (network namespaces, raw sockets, UML)');
@@ -28,6 +29,18 @@ if (problems.length) {
   process.exit(2);
 }
 
-const args = ['--test', '--test-concurrency=2', ...(process.argv.length > 2 ? process.argv.slice(2) : ['dist/test/'])];
+// Node 20 treats every .js file under a directory named `test` as a test file; only *.test.js are.
+function testFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.js') ? [join(dir, e.name)] : [],
+  );
+}
+const roots = process.argv.length > 2 ? process.argv.slice(2) : ['dist/test'];
+const files = roots.flatMap((r) => (r.endsWith('.js') ? [r] : testFiles(r))).sort();
+if (files.length === 0) {
+  console.error('no test files found under ' + roots.join(', ') + ' (did the build run?)');
+  process.exit(2);
+}
+const args = ['--test', '--test-concurrency=2', ...files];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 1);
