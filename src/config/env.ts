@@ -18,6 +18,8 @@ export interface ConfigEnv {
   lookupUser?(name: string): { uid: number; gid: number } | undefined;
   /** Resolve a bare command name through PATH. */
   which?(name: string): string | undefined;
+  /** The same machine seen from inside network namespace `name`, or undefined if there is none. */
+  inNetns?(name: string): ConfigEnv | undefined;
 }
 
 export const offlineEnv: ConfigEnv = { hostname: 'localhost' };

@@ -1,4 +1,5 @@
 // ConfigEnv on the running machine: host name, interfaces, files and users.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -14,8 +15,15 @@ function lookupUser(name: string): { uid: number; gid: number } | undefined {
   return undefined;
 }
 
+/** Interface names inside a named network namespace (`ip -n NAME -o link`), or undefined if it cannot be read. */
+function interfacesInNetns(name: string): Set<string> | undefined {
+  const r = spawnSync('ip', ['-n', name, '-o', 'link', 'show'], { encoding: 'utf8', timeout: 5000 });
+  if (r.status !== 0) return undefined;
+  return new Set([...r.stdout.matchAll(/^\d+:\s+([^:@\s]+)/gm)].map((m) => m[1]));
+}
+
 export function hostEnv(opts: { checkInterfaces?: boolean } = {}): ConfigEnv {
-  return {
+  const env: ConfigEnv = {
     hostname: hostname(),
     interfaceExists: opts.checkInterfaces === false ? undefined : (name) => existsSync(`/sys/class/net/${name}`),
     fileInfo(path): FileInfo | undefined {
@@ -34,5 +42,12 @@ export function hostEnv(opts: { checkInterfaces?: boolean } = {}): ConfigEnv {
       }
       return undefined;
     },
+    inNetns(name) {
+      if (!/^[\w.-]+$/.test(name) || !existsSync(`/run/netns/${name}`)) return undefined;
+      const names = interfacesInNetns(name);
+      if (!names) return undefined;
+      return { ...env, interfaceExists: opts.checkInterfaces === false ? undefined : (n) => names.has(n) };
+    },
   };
+  return env;
 }

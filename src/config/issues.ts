@@ -50,7 +50,9 @@ export function configTestExitCode(diags: readonly Diagnostic[]): number {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const hint = d.hint ? ` (${d.hint})` : '';
-  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}${hint}`;
+  // one diagnostic per line, whatever the message holds
+  const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ');
+  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${oneLine(d.message).trim()}${oneLine(hint)}`;
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

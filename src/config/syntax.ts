@@ -56,6 +56,11 @@ export function buildSyntax(lines: readonly SourceLine[], sink: DiagnosticSink):
     const base = { keyword: kw.image, pos: tokPos(kw), args };
     if (!blockNode) return base;
     const open = (blockNode.children.LCurly as IToken[] | undefined)?.[0];
+    const close = (blockNode.children.RCurly as IToken[] | undefined)?.[0];
+    if (!close || close.isInsertedInRecovery || Number.isNaN(close.startOffset)) {
+      // Say which block is left open, at its keyword: the end of the file says nothing useful.
+      sink.error(base.pos, `'${kw.image}' block is not closed: missing '}'`);
+    }
     return { ...base, block: statements(blockNode), blockPos: open && !Number.isNaN(open.startOffset) ? tokPos(open) : base.pos };
   };
 

@@ -163,6 +163,7 @@ export interface VrrpInstance {
   interfacePos?: Position;
   /** 1..255; 0 when missing (keepalived refuses the configuration). */
   virtualRouterId: number;
+  virtualRouterIdPos?: Position;
   /** 1..255 (255 = address owner); default 100, or 255 for `state MASTER` without priority. */
   priority: number;
   /** Seconds; whole seconds for v2, multiples of 0.01 for v3. */
@@ -242,6 +243,8 @@ export interface VrrpSyncGroup {
   /** Member instance names as configured (unknown ones removed after parsing). */
   group: string[];
   groupPos?: Position;
+  /** Where each member name was written, by name. */
+  memberPos?: Record<string, Position>;
   trackInterface: TrackedInterface[];
   trackScript: TrackedObject[];
   trackFile: TrackedObject[];

@@ -8,8 +8,8 @@ import type { ConfigEnv } from '../env.js';
 
 export interface BuildContext {
   readonly sink: DiagnosticSink;
-  /** The machine, for checks that need it (interfaces, script files, users). */
-  readonly env: ConfigEnv;
+  /** The machine, for checks that need it (interfaces, script files, users); `net_namespace` switches it. */
+  env: ConfigEnv;
   /** Where the keyword tables are registered, for "belongs in" hints on misplaced keywords. */
   readonly registry: SchemaRegistry;
 }

@@ -57,8 +57,6 @@ function unsafeComponent(path: string, stat: (p: string) => FileInfo | undefined
 export const scriptSecurity: Validator = (config, ctx) => {
   const env = ctx.env;
   if (!env.fileInfo || !env.lookupUser) return;
-  // keepalived -t with net_namespace checks nothing on the machine; neither do we
-  if (config.global.netNamespace !== undefined) return;
   const stat = (p: string) => env.fileInfo!(p);
   const g = config.global;
   const st = vrrpParseState(config);

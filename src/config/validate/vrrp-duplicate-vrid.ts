@@ -29,7 +29,7 @@ export const vrrpDuplicateVrid: Validator = (config, ctx) => {
       const gx = x.mcastDstIp?.text;
       const gy = y.mcastDstIp?.text;
       if (gx !== gy) continue;
-      ctx.sink.error(y.pos, `${x.name} and ${y.name} both use VRID ${x.virtualRouterId} with IPv${x.family} on interface ${x.interface}`, `virtual_router_id must be unique per interface and address family; ${x.name} is at line ${x.pos.line}`);
+      ctx.sink.error(y.virtualRouterIdPos ?? y.pos, `${x.name} and ${y.name} both use VRID ${x.virtualRouterId} with IPv${x.family} on interface ${x.interface}`, `virtual_router_id must be unique per interface and address family; ${x.name} is at line ${x.pos.line}`);
     }
   }
 };

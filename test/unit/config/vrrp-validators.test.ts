@@ -7,7 +7,7 @@ test('duplicate VRID on the same interface and family: keepalived refuses it (er
   assert.equal(b.rc, 5);
   const d = b.one('VI_1 and VI_2 both use VRID 1 with IPv4 on interface eth0');
   assert.equal(d.origin, undefined);
-  assert.equal(d.line, 9);
+  assert.equal(d.line, 11); // the second instance's virtual_router_id
 });
 
 test('same VRID is fine on another interface, another family or another multicast group', () => {

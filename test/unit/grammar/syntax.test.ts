@@ -38,10 +38,12 @@ test('every word keeps its line and column', () => {
   assert.deepEqual([rid.pos.line, rid.pos.col, rid.args[0].pos.col], [2, 4, 16]);
 });
 
-test("a missing '}' is reported at the end of the file", () => {
+test("a missing '}' is reported at the end of the file and at the block left open", () => {
   const { diags } = parse('vrrp_instance VI_1 {\n  priority 100\n');
-  assert.equal(diags.length, 1);
-  assert.match(diags[0].message, /missing '}'/);
+  assert.deepEqual(diags.map((d) => [d.line, d.message]), [
+    [2, "missing '}' at end of file"],
+    [1, "'vrrp_instance' block is not closed: missing '}'"],
+  ]);
 });
 
 test("an extra '}' is reported at its position", () => {

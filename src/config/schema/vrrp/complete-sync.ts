@@ -19,7 +19,7 @@ export function setSyncGroups(config: KeepalivedConfig, ctx: BuildContext): void
     let state: 'INIT' | 'MASTER' | 'BACKUP' = 'INIT';
     for (const name of g.group) {
       const inst = config.vrrp.instances.find((i) => i.name === name);
-      const at = g.groupPos ?? g.pos;
+      const at = g.memberPos?.[name] ?? g.groupPos ?? g.pos;
       if (!inst) {
         const near = nearest(name, config.vrrp.instances.map((i) => i.name));
         ctx.sink.error(at, `Virtual router ${name} specified in sync group ${g.name} doesn't exist - ignoring`, near ? `did you mean '${near}'?` : undefined);

@@ -329,7 +329,9 @@ export function globalDefsTable(registry: SchemaRegistry): KeywordTable<G> {
       const portText = s.args[1]?.text ?? '25';
       const port = parseUnsigned(portText, 1, 65535);
       const address = parseIp(w.text);
-      if (port === undefined || (!address && !/^[A-Za-z0-9.-]+$/.test(w.text))) {
+      // keepalived resolves the name; all-numeric text that is no IPv4 address can never resolve
+      const badName = !address && (!/^[A-Za-z0-9.-]+$/.test(w.text) || /^[\d.]+$/.test(w.text));
+      if (port === undefined || badName) {
         ctx.sink.error(w.pos, `Invalid smtp server ${w.text} ${portText}`);
         return;
       }
@@ -646,7 +648,14 @@ export function topLevelGlobals(): KeywordTable<G> {
       else {
         c.global.netNamespace = s.args[0].text;
         c.global.usePidDir = true;
-        ctx.sink.notice(s.pos, `keepalived runs in network namespace '${s.args[0].text}': interfaces and script files are not checked from here (keepalived -t does not check them either)`);
+        // From here on the machine checks look inside that namespace, as keepalived -t does once it
+        // has entered it; when it does not exist here, keepalived -t checks nothing, and neither do we.
+        const inside = ctx.env.inNetns?.(s.args[0].text);
+        if (inside) ctx.env = inside;
+        else {
+          ctx.env = { hostname: ctx.env.hostname };
+          ctx.sink.notice(s.pos, `network namespace '${s.args[0].text}' does not exist here: interfaces and script files are not checked (keepalived -t does not check them either)`);
+        }
       }
     },
     net_namespace_ipvs: (s, c, ctx) => {

@@ -253,7 +253,10 @@ export function instanceTable(registry: SchemaRegistry): KeywordTable<InstanceCt
     track_src_ip: (_s, c) => { c.inst.trackSrcIp = true; },
     virtual_router_id: (s, c, ctx) => {
       const v = kaUnsigned(s, ctx, 0, 1, 255, `(${c.inst.name}): VRID '${s.args[0]?.text ?? ''}' not valid - must be between 1 & 255`);
-      if (v !== undefined) c.inst.virtualRouterId = v;
+      if (v !== undefined) {
+        c.inst.virtualRouterId = v;
+        c.inst.virtualRouterIdPos = s.pos;
+      }
     },
     unicast_ttl: (s, c, ctx) => {
       const v = kaUnsigned(s, ctx, 0, 0, 255, `(${c.inst.name}): TTL '${s.args[0]?.text ?? ''}' not valid - must be between 0 & 255`);

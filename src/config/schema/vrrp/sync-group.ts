@@ -45,7 +45,12 @@ function syncGroupTable(registry: SchemaRegistry): KeywordTable<GroupCtx> {
       c.raw.hasGroup = true;
       c.group.groupPos = s.pos;
       // a value block: every word on every line is a member name
-      for (const e of s.block ?? []) c.group.group.push(e.keyword, ...e.args.map((a) => a.text));
+      c.group.memberPos = {};
+      for (const e of s.block ?? []) {
+        c.group.group.push(e.keyword, ...e.args.map((a) => a.text));
+        c.group.memberPos[e.keyword] ??= e.pos;
+        for (const a of e.args) c.group.memberPos[a.text] ??= a.pos;
+      }
       if (!c.group.group.length) ctx.sink.error(s.pos, `Warning - sync group ${c.group.name} has empty group block`);
     }),
     track_interface: blockKeyword((s, c, ctx) => eachEntry(s, ctx, (e) => trackInterfaceEntry(e, ctx, owner(c)))),

@@ -9,6 +9,9 @@ import type { Stmt } from '../../syntax.js';
 import type { BuildContext } from '../types.js';
 import { vrrpParseState } from './parse-state.js';
 
+/** keepalived stops reading with exit status 2 when a keyword lacks the value it always reads. */
+export const MISSING_PARAMETER_EXIT = 2;
+
 export function argPos(s: Stmt, i: number): Position {
   return s.args[i]?.pos ?? s.args[s.args.length - 1]?.pos ?? s.pos;
 }
@@ -65,7 +68,7 @@ function rangeHint(text: string, min: number, max: number, unit = ''): string {
 export function kaUnsigned(s: Stmt, ctx: BuildContext, i: number, min: number, max: number, message: string): number | undefined {
   const w = s.args[i];
   if (!w) {
-    ctx.sink.error(argPos(s, i), message, `'${s.keyword}' needs a value`);
+    ctx.sink.add('error', argPos(s, i), message, { exitCode: MISSING_PARAMETER_EXIT, hint: `'${s.keyword}' needs a value` });
     return undefined;
   }
   const v = parseUnsigned(w.text, min, max);
@@ -76,7 +79,7 @@ export function kaUnsigned(s: Stmt, ctx: BuildContext, i: number, min: number, m
 export function kaSigned(s: Stmt, ctx: BuildContext, i: number, min: number, max: number, message: string): number | undefined {
   const w = s.args[i];
   if (!w) {
-    ctx.sink.error(argPos(s, i), message, `'${s.keyword}' needs a value`);
+    ctx.sink.add('error', argPos(s, i), message, { exitCode: MISSING_PARAMETER_EXIT, hint: `'${s.keyword}' needs a value` });
     return undefined;
   }
   const v = parseSigned(w.text, min, max);
@@ -88,7 +91,7 @@ export function kaSigned(s: Stmt, ctx: BuildContext, i: number, min: number, max
 export function kaSeconds(s: Stmt, ctx: BuildContext, i: number, minS: number, maxS: number, message: string): number | undefined {
   const w = s.args[i];
   if (!w) {
-    ctx.sink.error(argPos(s, i), message, `'${s.keyword}' needs a time in seconds`);
+    ctx.sink.add('error', argPos(s, i), message, { exitCode: MISSING_PARAMETER_EXIT, hint: `'${s.keyword}' needs a time in seconds` });
     return undefined;
   }
   const us = parseDecimalUs(w.text, Math.round(minS * 1e6), Math.round(maxS * 1e6));
@@ -111,7 +114,7 @@ export function kaWord(s: Stmt, ctx: BuildContext, i: number, message: string): 
 
 /** Whether checks against the running machine apply (keepalived -t with `net_namespace` checks nothing). */
 export function machineChecks(config: KeepalivedConfig, ctx: BuildContext): boolean {
-  return config.global.netNamespace === undefined && ctx.env.interfaceExists !== undefined;
+  return ctx.env.interfaceExists !== undefined;
 }
 
 /**
