@@ -137,11 +137,16 @@ export async function main(argv: string[]): Promise<number> {
   for (const [key, flag] of NOT_BUILT_YET) {
     if (opts[key] !== undefined && opts[key] !== false) process.stderr.write(`keepalived-ts: ${flag} is not supported yet; ignored\n`);
   }
-  process.stderr.write(
-    'keepalived-ts: the daemon (VRRP, health checks, IPVS programming) is not built yet in this version.\n' +
-      'Use -t/--config-test to check a configuration, or --dump-config to see it with all defaults applied.\n',
-  );
-  return 1;
+  const { runDaemon } = await import('../core/daemon.js');
+  return runDaemon({
+    configFile: opts.useFile,
+    configId: opts.configId,
+    vrrpOnly: !!opts.vrrp,
+    checkOnly: !!opts.check,
+    logDetail: !!opts.logDetail,
+    dontReleaseIpvs: !!opts.dontReleaseIpvs,
+    resyncMs: process.env.KT_IPVS_RESYNC_MS ? Number(process.env.KT_IPVS_RESYNC_MS) : undefined,
+  });
 }
 
 main(process.argv.slice(2)).then(

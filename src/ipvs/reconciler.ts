@@ -1,0 +1,162 @@
+// Level-triggered IPVS reconciliation: dump the kernel, plan against the desired table, apply each
+// operation, count and log it. A failed operation is logged and retried on the next pass while the
+// rest of the table is still applied; nothing is ever flushed to recover. Entries changed or deleted
+// behind our back are repaired on the next pass (keepalived does not repair them).
+import type { Log } from '../lib/log.js';
+import type { IpvsPort, IpvsServiceKey } from '../netlink/ipvs-types.js';
+import { destText, serviceText } from './keys.js';
+import { planIpvs, type IpvsOp } from './plan.js';
+import { destId, serviceId, tableFrom, type DestId, type IpvsTable, type Ownership, type ServiceId } from './table.js';
+import type { DesiredIpvs } from './desired.js';
+
+export interface ReconcileResult {
+  /** Operations planned in this pass. */
+  readonly planned: number;
+  readonly applied: number;
+  readonly failed: number;
+  /** Operations by kind, e.g. { 'add-dest': 3 }. */
+  readonly byOp: Readonly<Record<string, number>>;
+}
+
+export interface OpCounters {
+  passes: number;
+  applied: Record<string, number>;
+  failed: Record<string, number>;
+}
+
+function errCode(e: unknown): string | undefined {
+  return (e as { code?: string }).code;
+}
+
+export class IpvsReconciler {
+  /** Entries owned by an earlier configuration that a pass has not yet removed (reload, failed deletes). */
+  private previouslyOwned: Ownership = { services: new Set(), dests: new Map() };
+  readonly counters: OpCounters = { passes: 0, applied: {}, failed: {} };
+
+  constructor(private readonly port: IpvsPort, private readonly log: Log) {}
+
+  /** The kernel's table, limited to the services we own (an operator's services are not even read). */
+  async observe(owned: Ownership): Promise<IpvsTable> {
+    const services = await this.port.listServices();
+    const mine = services.filter((s) => owned.services.has(serviceId(s)));
+    const entries = [];
+    for (const s of mine) entries.push({ service: s, dests: await this.port.listDests(s) });
+    return tableFrom(entries);
+  }
+
+  async reconcile(desired: DesiredIpvs): Promise<ReconcileResult> {
+    const owned = unionOwnership(desired.owned, this.previouslyOwned);
+    const observed = await this.observe(owned);
+    const ops = planIpvs(desired.table, observed, owned);
+    const result = await this.apply(ops);
+    // Ours from now on: what this configuration names, plus what we failed to delete.
+    this.previouslyOwned = unionOwnership(desired.owned, result.failedDeletes);
+    return result.summary;
+  }
+
+  /** Stop: remove every owned entry, destinations first (keepalived without -I). */
+  async removeOwned(desired: DesiredIpvs): Promise<ReconcileResult> {
+    const owned = unionOwnership(desired.owned, this.previouslyOwned);
+    const observed = await this.observe(owned);
+    const ops = planIpvs(new Map(), observed, owned);
+    return (await this.apply(ops, 'stop')).summary;
+  }
+
+  private async apply(ops: IpvsOp[], phase: 'run' | 'stop' = 'run'): Promise<{ summary: ReconcileResult; failedDeletes: Ownership }> {
+    this.counters.passes++;
+    const byOp: Record<string, number> = {};
+    let applied = 0;
+    let failed = 0;
+    const failedServices = new Set<ServiceId>();
+    const failedDests = new Map<ServiceId, Set<DestId>>();
+    const brokenServices = new Set<ServiceId>();
+    for (const op of ops) {
+      const sid = serviceId(op.service);
+      // A service the kernel refused cannot take destinations in this pass.
+      if ((op.op === 'add-dest' || op.op === 'edit-dest') && brokenServices.has(sid)) continue;
+      byOp[op.op] = (byOp[op.op] ?? 0) + 1;
+      try {
+        await this.run(op);
+        applied++;
+        this.counters.applied[op.op] = (this.counters.applied[op.op] ?? 0) + 1;
+        this.logApplied(op, phase);
+      } catch (e) {
+        const code = errCode(e);
+        // Someone else already did it: the next dump shows the truth.
+        if ((code === 'EEXIST' && op.op.startsWith('add')) || (code === 'ENOENT' && op.op.startsWith('del'))) {
+          this.log.info(`IPVS ${op.op} ${this.describe(op)}: ${code}, treated as done`, { op: op.op, errno: code });
+          applied++;
+          continue;
+        }
+        failed++;
+        this.counters.failed[op.op] = (this.counters.failed[op.op] ?? 0) + 1;
+        if (op.op === 'add-service') brokenServices.add(sid);
+        if (op.op === 'del-service') failedServices.add(sid);
+        if (op.op === 'del-dest') {
+          const set = failedDests.get(sid) ?? new Set<DestId>();
+          set.add(destId(op.dest));
+          failedDests.set(sid, set);
+          failedServices.add(sid);
+        }
+        this.log.error(`IPVS ${op.op} ${this.describe(op)} failed, will retry: ${(e as Error).message}`, { op: op.op, errno: code });
+      }
+    }
+    return { summary: { planned: ops.length, applied, failed, byOp }, failedDeletes: { services: failedServices, dests: failedDests } };
+  }
+
+  private run(op: IpvsOp): Promise<void> {
+    switch (op.op) {
+      case 'add-service': return this.port.addService(op.service);
+      case 'edit-service': return this.port.editService(op.service);
+      case 'del-service': return this.port.delService(op.service);
+      case 'add-dest': return this.port.addDest(op.service, op.dest);
+      case 'edit-dest': return this.port.editDest(op.service, op.dest);
+      case 'del-dest': return this.port.delDest(op.service, op.dest);
+    }
+  }
+
+  private describe(op: IpvsOp): string {
+    return 'dest' in op ? `${destText(op.dest, op.service)} of VS ${serviceText(op.service)}` : serviceText(op.service);
+  }
+
+  private logApplied(op: IpvsOp, phase: 'run' | 'stop'): void {
+    const vs = serviceText(op.service as IpvsServiceKey);
+    const fields = { op: op.op, vs };
+    switch (op.op) {
+      case 'add-dest':
+        this.log.info(`Adding service ${destText(op.dest, op.service)} to VS ${vs}`, { ...fields, rs: destText(op.dest, op.service), weight: op.dest.weight });
+        break;
+      case 'del-dest':
+        this.log.info(
+          phase === 'stop' ? `Shutting down service ${destText(op.dest, op.service)} from VS ${vs}` : `Removing service ${destText(op.dest, op.service)} from VS ${vs}`,
+          { ...fields, rs: destText(op.dest, op.service) },
+        );
+        break;
+      case 'edit-dest':
+        if (op.from.weight !== op.dest.weight) {
+          this.log.info(`Changing weight from ${op.from.weight} to ${op.dest.weight} for service ${destText(op.dest, op.service)} of VS ${vs}`, {
+            ...fields, rs: destText(op.dest, op.service), from: op.from.weight, to: op.dest.weight,
+          });
+        } else this.log.info(`Updating service ${destText(op.dest, op.service)} of VS ${vs}`, { ...fields, rs: destText(op.dest, op.service) });
+        break;
+      case 'add-service':
+        this.log.debug(`Adding virtual server ${vs}`, fields);
+        break;
+      case 'edit-service':
+        this.log.info(`Updating virtual server ${vs}`, fields);
+        break;
+      case 'del-service':
+        this.log.info(`Removing Virtual Server ${vs}`, fields);
+        break;
+    }
+  }
+}
+
+function unionOwnership(a: Ownership, b: Ownership): Ownership {
+  const services = new Set([...a.services, ...b.services]);
+  const dests = new Map<ServiceId, Set<DestId>>();
+  for (const o of [a, b]) for (const [sid, set] of o.dests) dests.set(sid, new Set([...(dests.get(sid) ?? []), ...set]));
+  return { services, dests };
+}
+
+export type { IpvsTable };
