@@ -3,7 +3,7 @@
 // `$NAME`/`${NAME}` expansion, `~SEQ(...)`/`~LST(...)` repetition and `include` with globs.
 // Pure: files are read through an injected SourceHost, so it is tested without a disk.
 import type { DiagnosticSink, Position } from './issues.js';
-import { type SourceLine, makeLine, sliceLine, spliceLine, colAt } from './source-line.js';
+import { type SourceLine, makeLine, sliceLine, spliceLine, colAt, lineAt, appendLine } from './source-line.js';
 
 export interface SourceHost {
   /** File text, or undefined when it cannot be read. */
@@ -158,7 +158,7 @@ export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessO
     else if (quote) sink.error(pos(l, l.text.indexOf('"')), 'unterminated quote');
     const trail = cur.text.length - cur.text.replace(/[ \t]+$/, '').length;
     if (trail) cur = sliceLine(cur, 0, cur.text.length - trail);
-    if (cont) cur = { ...cur, text: cur.text + '\\', cols: [...cur.cols, colAt(cur, cur.text.length)] };
+    if (cont) cur = appendLine(cur, '\\');
     return cur;
   }
 
@@ -194,7 +194,7 @@ export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessO
         // A multi-line definition: its first line replaces the reference, the rest follow.
         emitOrInclude(l, depth);
         for (const extra of r.more) {
-          const d = decomment({ ...l, text: extra, cols: new Array<number>(extra.length).fill(colAt(l, 0)) });
+          const d = decomment(lineAt(extra, l, colAt(l, 0)));
           if (d.text.length) logicalLine(d, depth + 1);
         }
         return;
@@ -287,7 +287,7 @@ export function preprocess(rootPath: string, host: SourceHost, opts: PreprocessO
       if (value === undefined) { i++; continue; }
       if (cur.text.length - (end - i) + value.length > MAX_LINE) {
         sink.error(pos(l), `parameter substitution would make the line longer than ${MAX_LINE} characters`);
-        return { line: { ...cur, text: '', cols: [] }, more: [] };
+        return { line: sliceLine(cur, 0, 0), more: [] };
       }
       cur = spliceLine(cur, i, end, value);
       changed = true;

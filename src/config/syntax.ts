@@ -3,7 +3,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import { parseText } from '../../grammar/index.js';
 import type { DiagnosticSink, Position } from './issues.js';
-import type { SourceLine } from './source-line.js';
+import { colAt, type SourceLine } from './source-line.js';
 
 export interface Word {
   /** The word as the model reads it: quotes removed. */
@@ -29,8 +29,7 @@ export function buildSyntax(lines: readonly SourceLine[], sink: DiagnosticSink):
   const posOf = (line: number, column: number): Position => {
     const l = lines[Math.min(Math.max(line - 1, 0), lines.length - 1)];
     if (!l) return { file: '<empty>', line: 1, col: 1 };
-    const c = l.cols.length ? l.cols[Math.min(Math.max(column - 1, 0), l.cols.length - 1)] : 1;
-    return { file: l.file, line: l.line, col: c + (column - 1 >= l.cols.length && l.cols.length ? 1 : 0) };
+    return { file: l.file, line: l.line, col: colAt(l, column - 1) };
   };
   const tokPos = (t: IToken): Position => posOf(t.startLine ?? 1, t.startColumn ?? 1);
 
@@ -48,10 +47,10 @@ export function buildSyntax(lines: readonly SourceLine[], sink: DiagnosticSink):
   const statement = (node: CstNode): Stmt | undefined => {
     const kw = (node.children.keyword as IToken[] | undefined)?.[0];
     if (!kw || kw.isInsertedInRecovery || Number.isNaN(kw.startOffset)) return undefined;
-    const args = ((node.children.arg as IToken[] | undefined) ?? [])
-      .filter((t) => !t.isInsertedInRecovery)
-      .sort((a, b) => a.startOffset - b.startOffset)
-      .map(word);
+    // Tokens under one label are in source order already.
+    const argTokens = (node.children.arg as IToken[] | undefined) ?? [];
+    const args: Word[] = [];
+    for (const t of argTokens) if (!t.isInsertedInRecovery) args.push(word(t));
     const blockNode = (node.children.block as CstNode[] | undefined)?.[0];
     const base = { keyword: kw.image, pos: tokPos(kw), args };
     if (!blockNode) return base;

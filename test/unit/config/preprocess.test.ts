@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { preprocess } from '../../../src/config/preprocess.js';
 import { DiagnosticSink } from '../../../src/config/issues.js';
 import { memoryHost } from './memory-host.js';
+import { colAt } from '../../../src/config/source-line.js';
 
 function run(files: Record<string, string>, configId = 'nodeA', extra: { allConfig?: boolean } = {}) {
   const sink = new DiagnosticSink();
@@ -23,7 +24,7 @@ test('@id keeps the line only for the matching config-id; @^id reverses it', () 
 
 test('@id keeps the original column of the rest of the line', () => {
   const r = run({ '/etc/k/keepalived.conf': '@nodeA   priority 150\n' });
-  assert.equal(r.src[0].cols[0], 10);
+  assert.equal(colAt(r.src[0], 0), 10);
 });
 
 test('$NAME=value definitions expand as $NAME and ${NAME}; undefined names stay', () => {
@@ -68,7 +69,7 @@ test('include with a glob, relative to the including file, keeps each file\'s ow
     '/etc/k/conf.d/b.conf': 'inner_b\n',
   });
   assert.deepEqual(r.lines, ['top', 'inner_a', 'inner_b', 'end']);
-  assert.deepEqual([r.src[1].file, r.src[1].line, r.src[1].cols[0]], ['/etc/k/conf.d/a.conf', 2, 3]);
+  assert.deepEqual([r.src[1].file, r.src[1].line, colAt(r.src[1], 0)], ['/etc/k/conf.d/a.conf', 2, 3]);
   assert.deepEqual(r.files, ['/etc/k/keepalived.conf', '/etc/k/conf.d/a.conf', '/etc/k/conf.d/b.conf']);
 });
 
