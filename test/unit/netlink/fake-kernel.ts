@@ -58,7 +58,7 @@ export class FakeKernel {
   /** A reply message; in a dump it carries NLM_F_MULTI. */
   reply(req: FakeRequest, m: IpvsMessage, pad64Base?: number): Uint8Array {
     const flags = req.dump ? NLM_F_MULTI : 0;
-    return encodeIpvsMessage(m, { type: FAMILY_ID, flags, seq: req.header.seq, port: req.header.port }, { pad64Base });
+    return encodeIpvsMessage(m, { type: req.header.type, flags, seq: req.header.seq, port: req.header.port }, { pad64Base });
   }
 
   /** Called by a channel with what the client sent. */
@@ -77,7 +77,11 @@ export class FakeKernel {
       const reply = encodeGenl({ type: GENL_ID_CTRL, flags: 0, seq: f.header.seq, port: ch.port }, 1, 2, Buffer.concat(attrs.bufs));
       return [[reply, this.ack(req)]];
     }
-    if (f.header.type !== FAMILY_ID) throw new Error(`fake kernel: request to family ${f.header.type}`);
+    // Generic netlink's answer to an unknown family id (a stale one after a module reload).
+    if (f.header.type !== this.family) {
+      this.requests.push({ header: f.header, cmd: f.cmd, dump, bytes });
+      return [[this.ack({ header: f.header, cmd: f.cmd, dump, bytes }, 2)]];
+    }
     const ipvs = decodeIpvsFrame(f);
     if (!ipvs.ok) throw new Error(`fake kernel: undecodable request ${JSON.stringify(ipvs.error)}`);
     const req: FakeRequest = { header: f.header, cmd: f.cmd, dump, ipvs: ipvs.value, bytes };

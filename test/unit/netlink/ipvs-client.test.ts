@@ -96,6 +96,35 @@ describe('IpvsClient: each operation sends its command', () => {
     c.close();
   });
 
+  test('ip_vs reloaded under a new family id: ENOENT makes the client look again, move, and retry once', async () => {
+    const { k, c } = setup();
+    await c.flush();
+    k.family = FAMILY_ID + 1;
+    await c.flush();
+    assert.equal(await c.familyId(), FAMILY_ID + 1);
+    assert.equal(k.channels.length, 2);
+    const flushes = k.requests.filter((r) => r.cmd === IPVS_CMD.FLUSH);
+    assert.deepEqual(flushes.map((r) => r.header.type), [FAMILY_ID, FAMILY_ID, FAMILY_ID + 1]);
+    c.close();
+  });
+
+  test('ip_vs unloaded under a running client: IpvsFamilyMissingError, not a bare ENOENT', async () => {
+    const { k, c } = setup();
+    await c.flush();
+    k.family = { errno: 2 };
+    await assert.rejects(c.flush(), IpvsFamilyMissingError);
+    c.close();
+  });
+
+  test('an ENOENT from IPVS itself (same family) stays an IpvsError, after one look at the controller', async () => {
+    const { k, c } = setup();
+    k.handler = (req) => [[k.ack(req, 2)]];
+    await assert.rejects(c.delDest(SVC, DEST), { message: 'IPVS DEL_DEST TCP 10.0.0.1:80 -> 10.0.1.5:80: ENOENT (2)' });
+    assert.equal(k.ipvsRequests().length, 1, 'not retried');
+    assert.equal(k.channels.length, 1);
+    c.close();
+  });
+
   test('a kernel without IPVS: IpvsFamilyMissingError', async () => {
     const { k, c } = setup();
     k.family = { errno: 2 };

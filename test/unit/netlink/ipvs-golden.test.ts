@@ -11,7 +11,7 @@ const DIR = fileURLToPath(new URL('../../../../test/golden/ipvs/', import.meta.u
 
 function load(): GoldenFile[] {
   const names = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-  assert.ok(names.length >= 8, `${DIR} holds ${names.length} golden files; recapture: KT_WRITE_GOLDEN=1 node --test dist/test/lab/ipvs-client.lab.js`);
+  assert.ok(names.length >= 8, `${DIR} holds ${names.length} golden files; recapture: KT_WRITE_GOLDEN=1 node --test dist/test/lab/ipvs-client.test.js`);
   return names.map((n) => JSON.parse(readFileSync(DIR + n, 'utf8')) as GoldenFile);
 }
 
@@ -59,6 +59,23 @@ describe('golden IPVS messages from a real kernel', () => {
       }
     });
   }
+
+  test('the kernel\'s datagrams cut at every byte: whole messages before the cut, or an error; never a throw', () => {
+    let cuts = 0;
+    for (const f of files) {
+      for (const d of f.datagrams) {
+        const bytes = Buffer.from(d.hex, 'hex');
+        const ends = new Set(d.messages.map((m) => m.offset + m.header.len));
+        for (let cut = 1; cut < bytes.length; cut++, cuts++) {
+          const r = decodeFrames(bytes.subarray(0, cut));
+          if (ends.has(cut)) assert.ok(r.ok, `${f.name} cut at message end ${cut}`);
+          else assert.ok(!r.ok, `${f.name} cut at ${cut}`);
+          if (r.ok) for (const fr of r.value) if (fr.kind === 'genl') assert.ok(decodeIpvsFrame(fr, { destAf: f.destAf }).ok);
+        }
+      }
+    }
+    assert.ok(cuts > 5000, `${cuts} cuts`);
+  });
 
   test('the captures cover TCP, UDP, SCTP, IPv4, IPv6, fwmark, every forwarding method used, and 64-bit padding', () => {
     const values = files.flatMap((f) => f.datagrams.flatMap((d) => d.messages.map((m) => m.value as Record<string, unknown> | undefined)));
