@@ -189,8 +189,11 @@ export interface VrrpInstance {
   unicastPeer: UnicastPeer[];
   /** Resolved: adverts are unicast (some peer given). */
   unicast: boolean;
-  /** TTL of unicast adverts (IPv4 default 255; IPv6: hop limit chosen by the kernel, reported as 255). */
-  unicastTtl: number;
+  /**
+   * TTL / hop limit of unicast adverts: `unicast_ttl`, else 255 for IPv4; undefined for IPv6 without
+   * `unicast_ttl` (keepalived leaves the socket's unicast hop limit at the kernel default).
+   */
+  unicastTtl?: number;
   unicastFaultNoPeer: boolean;
   checkUnicastSrc: boolean;
   /** Multicast destination; resolved to the global group; undefined for unicast. */

@@ -45,7 +45,9 @@ export function completeInstance(config: KeepalivedConfig, inst: VrrpInstance, c
   }
   inst.version = version ?? g.vrrpVersion;
 
-  inst.unicastTtl = raw.unicastTtl ?? 255;
+  // keepalived sets its 255 default for IPv4 only (vrrp_complete_instance); an IPv6 socket keeps the
+  // kernel's hop limit unless unicast_ttl is given
+  inst.unicastTtl = raw.unicastTtl ?? (inst.family === 4 ? 255 : undefined);
 
   if (!inst.virtualIpaddress.length) {
     if (inst.version === 3 || strict) err('No VIP specified; at least one is required', 'add a virtual_ipaddress block', 'virtual_ipaddress');

@@ -71,6 +71,21 @@ export function completeSyncGroupTracking(config: KeepalivedConfig, ctx: BuildCo
   }
 }
 
+/**
+ * vrrp_complete_init(), after the instances: a sync group whose members are not all address owners
+ * in state MASTER starts every member as BACKUP (keepalived says nothing about it).
+ */
+export function syncGroupInitialStates(config: KeepalivedConfig, ctx: BuildContext): void {
+  for (const g of config.vrrp.syncGroups) {
+    const members = config.vrrp.instances.filter((i) => i.syncGroup === g.name);
+    const hasBackup = members.some((i) => i.state === 'BACKUP' || i.priority !== 255);
+    const masters = members.filter((i) => i.state === 'MASTER');
+    if (!hasBackup || !masters.length) continue;
+    for (const i of masters) i.state = 'BACKUP';
+    ctx.sink.notice(g.pos, `Sync group ${g.name}: ${masters.map((i) => i.name).join(', ')} start${masters.length === 1 ? 's' : ''} as BACKUP: state MASTER only holds when every member is an address owner (priority 255) in state MASTER`);
+  }
+}
+
 /** static_track_group_init(): keepalived only logs problems here. */
 export function completeTrackGroups(config: KeepalivedConfig, ctx: BuildContext): void {
   for (const tg of config.vrrp.trackGroups) {

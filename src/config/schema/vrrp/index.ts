@@ -3,7 +3,7 @@ import type { KeepalivedConfig } from '../../model/index.js';
 import type { BuildContext, KeywordTable, SchemaRegistry } from '../types.js';
 import { completeGlobalsEarly, completeGlobalsLate } from './complete-global.js';
 import { checkMinimalInstance, completeInstance } from './complete-instance.js';
-import { completeSyncGroupTracking, completeTrackGroups, setSyncGroups } from './complete-sync.js';
+import { completeSyncGroupTracking, completeTrackGroups, setSyncGroups, syncGroupInitialStates } from './complete-sync.js';
 import { globalDefsKeyword, topLevelGlobals } from './global-defs.js';
 import { vrrpInstanceKeyword } from './instance.js';
 import { garpGroupKeyword, interfaceUpDownDelaysKeyword, linkbeatInterfacesKeyword } from './misc-top.js';
@@ -40,5 +40,6 @@ export function completeVrrp(config: KeepalivedConfig, ctx: BuildContext): void 
   for (const inst of config.vrrp.instances) completeInstance(config, inst, ctx);
   completeTrackGroups(config, ctx);
   completeSyncGroupTracking(config, ctx);
+  syncGroupInitialStates(config, ctx);
   completeGlobalsLate(config, ctx);
 }

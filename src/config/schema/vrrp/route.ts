@@ -286,6 +286,10 @@ export function parseRouteLine(s: Stmt, ctx: BuildContext, rc: RouteContext): Vi
           if (t === 'to') dw = value(++i);
           else if ((ROUTE_TYPES as readonly string[]).includes(t)) {
             route.type = (t === 'brd' ? 'broadcast' : t) as RouteType;
+            // keepalived 2.2.7's IPROUTE_BIT_ADD expands to the same bit as IPROUTE_BIT_TYPE (a macro
+            // IPROUTE_ADD 1 shadows the enum), so a written type makes the route `add` (NLM_F_EXCL)
+            // unless a later prepend/append clears the bit again
+            route.mode = 'add';
             dw = value(++i);
           }
           dstText = dw.text;

@@ -124,7 +124,14 @@ function trackObjectEntry(
 
 export function trackScriptEntry(s: Stmt, ctx: BuildContext, o: TrackOwner): void {
   const d = o.config.vrrp.vrrpScripts.find((x) => x.name === s.keyword);
+  const before = o.trackScript.length;
   trackObjectEntry(s, ctx, o, 'script', d, o.trackScript);
+  // keepalived 2.2.7 resets a script's initial state to INIT whenever something tracks it
+  // (alloc_track_script), so `init_fail` only lasts on a script nobody tracks.
+  if (d?.initFail && o.trackScript.length > before) {
+    d.initFail = false;
+    ctx.sink.notice(s.pos, `(${o.name}) keepalived 2.2.7 ignores init_fail of vrrp_script ${d.name} once it is tracked; the script starts in INIT state`);
+  }
 }
 
 export function trackFileEntry(s: Stmt, ctx: BuildContext, o: TrackOwner): void {
