@@ -7,6 +7,8 @@ import { parseCheckerDump, stripLogPrefix, type ComparableVirtualServer } from '
 
 export interface KeepalivedCheckerDump {
   file: string;
+  /** `-i` given to keepalived, if any */
+  configId?: string;
   /** keepalived's exit status after SIGTERM */
   exitCode: number;
   /** every log line, timestamps stripped */
@@ -49,12 +51,12 @@ export function scriptPathsIn(configText: string): string[] {
 // gets an overlay whose upper layer (tmpfs) holds the stub: the host's directory shows through unchanged.
 const DUMP_FUNCTION = String.raw`
 kd_dump() {
-  local name=$1 conf=$2; shift 2
+  local name=$1 conf=$2 id=$3; shift 3
   local out="$LAB_OUT/$name" tmp="$LAB_TMP/$name"
   mkdir -p "$out" "$tmp"
   local t0=$EPOCHREALTIME
   unshare -m --propagation private bash -c '
-    tmp=$1; shift; conf=$1; shift; n=0
+    tmp=$1; shift; conf=$1; shift; id=$1; shift; n=0
     for s in "$@"; do
       [ -e "$s" ] && continue
       d=$(dirname "$s"); while [ ! -d "$d" ]; do d=$(dirname "$d"); done
@@ -66,8 +68,10 @@ kd_dump() {
       mkdir -p "$(dirname "$s")" && printf "#!/bin/sh\nexit 0\n" > "$s" && chmod 755 "$s" || exit 92
       echo "$s" >> "$tmp/stubbed"
     done
-    exec keepalived -n -l -G -D -d -C -f "$conf" -p "$tmp/k.pid" -r "$tmp/v.pid" -c "$tmp/c.pid"
-  ' kd-stub "$tmp" "$conf" "$@" > "$tmp/log" 2>&1 < /dev/null &
+    # the stubs are done with: "$@" now carries the -i option, if any
+    if [ -n "$id" ]; then set -- -i "$id"; else set --; fi
+    exec keepalived -n -l -G -D -d -C -f "$conf" "$@" -p "$tmp/k.pid" -r "$tmp/v.pid" -c "$tmp/c.pid"
+  ' kd-stub "$tmp" "$conf" "$id" "$@" > "$tmp/log" 2>&1 < /dev/null &
   local pid=$!
   # "Activating BFD healthchecker" is the checker child's last start-up line, logged after the dump. tail -F
   # wakes on inotify and ends with keepalived (--pid): polling costs ~170 ms a round in UML, where forks are slow.
@@ -94,20 +98,27 @@ export interface CheckerDumpOptions extends UmlOptions {
   stubScripts?: (file: string, text: string) => string[];
 }
 
+/** A config file, optionally with the config-id (`-i`) that selects its `@ID` lines. */
+export type CheckerDumpInput = string | { file: string; configId?: string };
+
 /** One UML boot; keepalived runs for each file in turn, each with its own pid files, stopped by SIGTERM. */
-export async function keepalivedCheckerDumpInUml(files: readonly string[], opts: CheckerDumpOptions = {}): Promise<CheckerDumpRun> {
+export async function keepalivedCheckerDumpInUml(
+  inputs: readonly CheckerDumpInput[],
+  opts: CheckerDumpOptions = {},
+): Promise<CheckerDumpRun> {
   const lines = [DUMP_FUNCTION];
-  for (const [i, file] of files.entries()) {
+  const files = inputs.map((input) => (typeof input === 'string' ? { file: input, configId: undefined } : input));
+  for (const [i, { file, configId }] of files.entries()) {
     const text = await readFile(file, 'utf8');
     const stubs = (opts.stubScripts ?? ((_f, t) => scriptPathsIn(t)))(file, text);
-    lines.push(`kd_dump kd${i} ${[file, ...stubs].map(shq).join(' ')}`);
+    lines.push(`kd_dump kd${i} ${[file, configId ?? '', ...stubs].map(shq).join(' ')}`);
   }
   const run = await runInUml(lines.join('\n'), {
     timeoutMs: 30_000 + files.length * 25_000,
     ...opts,
     modules: opts.modules ?? [...DEFAULT_MODULES, 'overlay'],
   });
-  const dumps = files.map((file, i): KeepalivedCheckerDump => {
+  const dumps = files.map(({ file, configId }, i): KeepalivedCheckerDump => {
     const get = (name: string) => run.files[`kd${i}/${name}`];
     const rc = get('rc');
     const logText = get('log');
@@ -119,6 +130,7 @@ export async function keepalivedCheckerDumpInUml(files: readonly string[], opts:
     const [t0 = NaN, t1 = NaN, t2 = NaN] = (get('times') ?? '').trim().split(' ').map(Number);
     return {
       file,
+      ...(configId !== undefined ? { configId } : {}),
       exitCode: Number.parseInt(rc, 10),
       log,
       virtualServers: parseCheckerDump(log),

@@ -191,17 +191,20 @@ describe('keepalived 2.2.7 checker dump of the Debian samples (inside UML)', () 
     assert.deepEqual([vs.quorum, vs.hysteresis, vs.alpha, vs.omega, vs.haSuspend, vs.connectTimeout], [1, 0, false, false, false, 5]);
     assert.deepEqual(vs.sorryServer, {
       key: '[192.168.200.200]:tcp:1358', address: '192.168.200.200', port: 1358, lbKind: 'NAT', tunnel: null,
-      inhibitOnFailure: false, other: {},
+      inhibitOnFailure: false, duplicatesRealServer: false, other: {},
     });
     const rs = only(vs.realServers, 'real server');
     assert.deepEqual([rs.key, rs.weight, rs.lbKind, rs.inhibitOnFailure], ['[192.168.200.2]:tcp:1358', 1, 'NAT', false]);
     const c = only(rs.checkers, 'checker');
     assert.equal(c.kind, 'HTTP_GET');
     assert.deepEqual([c.retry, c.delayBeforeRetry, c.delayLoop, c.warmup, c.alpha], [3, 3, 6, 6, false]);
-    assert.deepEqual(c.connection, { dest: { address: '192.168.200.2', port: 1358 }, bindTo: null, timeout: 3, other: {} });
+    assert.deepEqual(c.connection, {
+      dest: { address: '192.168.200.2', port: 1358 }, bindTo: null, bindIf: null, fwmark: 0, timeout: 3, other: {},
+    });
     assert.deepEqual(c.http?.urls, [{
       path: '/testurl3/test.jsp', digest: '640205b7b0fc66c1ea91c463fac6334d', statusCodes: ['200-299'],
-      virtualhost: null, regex: null, regexOptions: null, other: {},
+      virtualhost: null, regex: null, regexOptions: null, regexNoMatch: false, regexMinOffset: 0, regexMaxOffset: null,
+      regexStack: null, other: {},
     }]);
     assert.match(dump('sample').ipvsadmLn, /^TCP {2}10\.10\.10\.2:1358 rr persistent 50\s*$/m);
     assert.match(dump('sample').ipvsadmLn, /^ {2}-> 192\.168\.200\.2:1358\s+Masq\s+1\s/m);
@@ -256,9 +259,9 @@ describe('keepalived 2.2.7 checker dump of the Debian samples (inside UML)', () 
     assert.doesNotMatch(dump('quorum').ipvsadmLn, /->\s+10\.0\.0\./);
   });
 
-  test('MISC_CHECK samples: script path and arguments, default timeout and dynamic off', () => {
+  test('MISC_CHECK samples: script path and arguments, default timeout (the delay_loop) and dynamic off', () => {
     const plain = only(only(vsOf('misc_check').realServers, 'rs').checkers, 'checker');
-    assert.deepEqual(plain.misc, { argv: ['/usr/local/bin/script.sh'], timeout: 0, dynamic: false, user: '0:0' });
+    assert.deepEqual(plain.misc, { argv: ['/usr/local/bin/script.sh'], timeout: 6, dynamic: false, user: '0:0' });
     assert.equal(plain.connection, null);
     const withArgs = only(only(vsOf('misc_check_arg').realServers, 'rs').checkers, 'checker');
     assert.deepEqual(withArgs.misc?.argv, ['/usr/local/bin/script.sh', 'arg1', 'arg2']);
@@ -312,11 +315,13 @@ describe('keepalived 2.2.7 checker dump of the Debian samples (inside UML)', () 
     assert.deepEqual(rs1.checkers.map((c) => c.kind), ['HTTP_GET', 'TCP_CHECK', 'MISC_CHECK']);
     const [http, tcp, misc] = rs1.checkers;
     assert.deepEqual(http?.connection, {
-      dest: { address: '10.20.1.2', port: 8080 }, bindTo: { address: '10.20.0.5', port: 4000 }, timeout: 2, other: {},
+      dest: { address: '10.20.1.2', port: 8080 }, bindTo: { address: '10.20.0.5', port: 4000 }, bindIf: null, fwmark: 0,
+      timeout: 2, other: {},
     });
     assert.deepEqual([http?.http?.protocol, http?.http?.fastRecovery, http?.logAllFailures, http?.retry, http?.delayBeforeRetry], ['1.1', true, true, 1, 5]);
     assert.deepEqual(http?.http?.urls[0], {
-      path: '/health', digest: null, statusCodes: ['200', '204'], virtualhost: 'url.example', regex: 'ok.*', regexOptions: [], other: {},
+      path: '/health', digest: null, statusCodes: ['200', '204'], virtualhost: 'url.example', regex: 'ok.*', regexOptions: [],
+      regexNoMatch: false, regexMinOffset: 0, regexMaxOffset: null, regexStack: null, other: {},
     });
     assert.deepEqual([tcp?.delayLoop, tcp?.warmup, tcp?.connection?.dest.port], [9, 3, 22]);
     assert.deepEqual(misc?.misc, { argv: ['/usr/local/bin/kt-exercise-check.sh', '1', '2'], timeout: 4, dynamic: true, user: '0:0' });

@@ -13,11 +13,23 @@
 // - addresses as keepalived prints them (inet_ntop forms); ports and weights as numbers
 // - every time in seconds as a number (the dump mixes `6.000000` and `6000000 us`)
 // - protocol `TCP` | `UDP` | `SCTP`, or null for a fwmark virtual server (printed `none`)
-// - lbKind `NAT` | `DR` | `TUN`; a tunnel's parameters in `tunnel`, e.g. { type: 'IPIP' }
+// - lbKind `NAT` | `DR` | `TUN`; a tunnel's parameters in `tunnel`: { type: 'IPIP' },
+//   { type: 'GUE', port: 6080, checksum: 'csum' }, { type: 'GRE', checksum: 'nocsum' } (checksum as the
+//   config keyword). keepalived prints a GUE/GRE method without its `default ` / sorry-server prefix, at
+//   the virtual server's indentation: a bare `forwarding method` line there belongs to the sorry server
+//   once one was printed, else it is the virtual server's default.
+// - persistence granularity: null when it is the whole address (keepalived prints an IPv6 `128`, which
+//   means the same as leaving it unset)
+// - group fwmark entries carry `family` only when the config gave one
 // - optional settings that the dump leaves out when unset are null (persistence, granularity, virtualhost,
 //   sorry server, scripts, VS-level retry/delay_before_retry/warmup)
 // - scripts as argv arrays plus `user` as printed `uid:gid`
 // - HTTP status codes as printed, one entry per code or range: `200-299`, `503`
+// - MISC_CHECK timeout: the effective one. keepalived prints 0 for an unset misc_timeout and then uses the
+//   virtual server's delay_loop.
+// - DNS_CHECK name: the root as `.` (keepalived's default is the empty name, which encodes the same query)
+// - FILE_CHECK and BFD_CHECK do not poll: their timing fields are null (keepalived prints its "unset"
+//   sentinels for BFD_CHECK, nothing for FILE_CHECK)
 // - runtime state (alive, effective weight, "Has run", last status, ...) is left out; any other line this
 //   parser does not know lands in `other` (name → value), so nothing is silently lost
 
@@ -35,7 +47,18 @@ export interface Script {
 export type VirtualServerGroupEntry =
   | { kind: 'address'; address: string; port: number }
   | { kind: 'range'; first: string; last: string; port: number }
-  | { kind: 'fwmark'; fwmark: number };
+  | { kind: 'fwmark'; fwmark: number; family?: 'inet' | 'inet6' };
+
+export type TunnelChecksum = 'nocsum' | 'csum' | 'remcsum';
+
+export interface ComparableTunnel {
+  /** `IPIP` | `GUE` | `GRE` */
+  type: string;
+  /** GUE only */
+  port?: number;
+  /** GUE and GRE only */
+  checksum?: TunnelChecksum;
+}
 
 export interface ComparableVirtualServerGroup {
   name: string;
@@ -48,8 +71,10 @@ export interface ComparableVirtualServerGroup {
 export interface ComparableSorryServer extends Endpoint {
   key: string;
   lbKind: string;
-  tunnel: Record<string, string> | null;
+  tunnel: ComparableTunnel | null;
   inhibitOnFailure: boolean;
+  /** printed `sorry server (duplicates rs) = …`: same address and port as one of the real servers */
+  duplicatesRealServer: boolean;
   other: Record<string, string>;
 }
 
@@ -60,6 +85,12 @@ export interface ComparableUrl {
   virtualhost: string | null;
   regex: string | null;
   regexOptions: string[] | null;
+  regexNoMatch: boolean;
+  regexMinOffset: number;
+  /** the configured regex_max_offset; null when none */
+  regexMaxOffset: number | null;
+  /** `Regex stack start S, max M` */
+  regexStack: { start: number; max: number } | null;
   other: Record<string, string>;
 }
 
@@ -74,7 +105,7 @@ export interface ComparableHttpCheck {
 
 export interface ComparableMiscCheck {
   argv: string[];
-  /** seconds; 0 = not set (keepalived then uses the delay loop) */
+  /** seconds, effective: an unset misc_timeout (printed 0) is the virtual server's delay_loop */
   timeout: number;
   dynamic: boolean;
   user: string;
@@ -94,19 +125,35 @@ export interface ComparableChecker {
   /** `HTTP_GET`, `SSL_GET`, `TCP_CHECK`, `MISC_CHECK`, `SMTP_CHECK`, `DNS_CHECK`, `UDP_CHECK`, `PING_CHECK`, ... */
   kind: string;
   alpha: boolean;
-  delayLoop: number;
-  warmup: number;
-  retry: number;
+  /** null for the checkers that do not poll (FILE_CHECK, BFD_CHECK), as are warmup and retry */
+  delayLoop: number | null;
+  warmup: number | null;
+  retry: number | null;
   /** null when retry is 0: keepalived does not print it then */
   delayBeforeRetry: number | null;
   logAllFailures: boolean;
-  /** where the checker connects; MISC_CHECK has none */
-  connection: { dest: Endpoint; bindTo: Endpoint | null; timeout: number; other: Record<string, string> } | null;
+  /** where the checker connects; MISC_CHECK, FILE_CHECK and BFD_CHECK have none */
+  connection: ComparableConnection | null;
   http?: ComparableHttpCheck;
   misc?: ComparableMiscCheck;
   smtp?: { heloName: string };
   udp?: ComparableUdpCheck;
   dns?: { type: string; name: string };
+  /** FILE_CHECK: the track_file followed (its weight is on the real server's trackedFiles) */
+  file?: { trackFile: string };
+  /** BFD_CHECK: the bfd_instance followed */
+  bfd?: { name: string };
+  other: Record<string, string>;
+}
+
+export interface ComparableConnection {
+  dest: Endpoint;
+  bindTo: Endpoint | null;
+  /** bind_if, null when none */
+  bindIf: string | null;
+  /** SO_MARK of the check packets, 0 = none */
+  fwmark: number;
+  timeout: number;
   other: Record<string, string>;
 }
 
@@ -114,7 +161,7 @@ export interface ComparableRealServer extends Endpoint {
   key: string;
   weight: number;
   lbKind: string;
-  tunnel: Record<string, string> | null;
+  tunnel: ComparableTunnel | null;
   alpha: boolean;
   inhibitOnFailure: boolean;
   connectTimeout: number;
@@ -128,6 +175,11 @@ export interface ComparableRealServer extends Endpoint {
   virtualhost: string | null;
   notifyUp: Script | null;
   notifyDown: Script | null;
+  snmpName: string | null;
+  /** FILE_CHECKs of this real server as `Tracked Files` lists them: track_file name, weight, reverse */
+  trackedFiles: { name: string; weight: number; reverse: boolean }[];
+  /** BFD_CHECKs of this real server as `Tracked BFDs` lists them */
+  trackedBfds: string[];
   checkers: ComparableChecker[];
   other: Record<string, string>;
 }
@@ -142,11 +194,12 @@ export interface ComparableVirtualServer {
   fwmark: number | null;
   /** for kind 'group': the group as its own section describes it */
   group: ComparableVirtualServerGroup | null;
-  family: 'inet' | 'inet6' | null;
+  /** as printed; a group virtual server without a family of its own is `IPv4 & IPv6` or `unknown` */
+  family: 'inet' | 'inet6' | 'IPv4 & IPv6' | 'unknown' | null;
   protocol: 'TCP' | 'UDP' | 'SCTP' | null;
   lbAlgo: string;
   lbKind: string;
-  tunnel: Record<string, string> | null;
+  tunnel: ComparableTunnel | null;
   /** seconds; null = not persistent */
   persistenceTimeout: number | null;
   persistenceGranularity: string | null;
@@ -167,6 +220,7 @@ export interface ComparableVirtualServer {
   schedulerFlags: string[];
   smtpAlert: boolean;
   virtualhost: string | null;
+  snmpName: string | null;
   quorumUp: Script | null;
   quorumDown: Script | null;
   sorryServer: ComparableSorryServer | null;
@@ -189,7 +243,7 @@ export class CheckerDumpParseError extends Error {
 const STATE_KEYS = new Set([
   'alive', 'quorum_state_up', 'reloaded', 'initial weight', 'effective weight', 'previous effective_weight',
   'num failed checkers', 'RS set', 'Enabled', 'Up', 'Has run', 'Current weight', 'Retries iterations',
-  'Default delay before retry', 'Last ran', 'Last status', 'Regex ref count',
+  'Default delay before retry', 'Last ran', 'Last status', 'Regex ref count', 'Last errno', 'Failed URL', 'Reloaded',
 ]);
 
 const SERVICE_FLAGS: Record<string, string> = {
@@ -201,6 +255,8 @@ const SERVICE_FLAGS: Record<string, string> = {
 type Handler = (text: string) => Handler | void;
 
 function splitEq(text: string): [string, string] | null {
+  // an empty value loses its trailing blank to the line trimming: `Name = ` arrives as `Name =`
+  if (text.endsWith(' =')) return [text.slice(0, -2), ''];
   const i = text.indexOf(' = ');
   return i < 0 ? null : [text.slice(0, i), text.slice(i + 3)];
 }
@@ -235,16 +291,26 @@ function script(text: string): Script {
   return { argv: [...words.matchAll(/'((?:[^']|'\\'')*)'/g)].map((w) => w[1]!), user: m ? m[2]! : '' };
 }
 
-/** `NAT`, `DR`, `TUN, type = IPIP` (plus further `, name = value` pairs for GUE ports and checksums) */
-function forwarding(text: string): { lbKind: string; tunnel: Record<string, string> | null } {
+const CHECKSUMS: Record<string, TunnelChecksum> = { 'no checksum': 'nocsum', checksum: 'csum', 'remote checksum': 'remcsum' };
+
+/** `NAT`, `DR`, `TUN, type = IPIP`, `TUN, type = GUE, port = 6080, remote checksum`, `TUN, type = GRE, no checksum` */
+function forwarding(text: string): { lbKind: string; tunnel: ComparableTunnel | null } {
   const [kind, ...rest] = text.split(', ');
   if (rest.length === 0) return { lbKind: kind!, tunnel: null };
-  const tunnel: Record<string, string> = {};
+  const tunnel: ComparableTunnel = { type: '' };
   for (const part of rest) {
     const kv = splitEq(part);
-    tunnel[kv ? kv[0] : part] = kv ? kv[1] : '';
+    if (kv?.[0] === 'type') tunnel.type = kv[1];
+    else if (kv?.[0] === 'port') tunnel.port = num(kv[1], 'tunnel port');
+    else if (!kv && part in CHECKSUMS) tunnel.checksum = CHECKSUMS[part];
+    else throw new CheckerDumpParseError(`unknown forwarding method: ${JSON.stringify(text)}`);
   }
   return { lbKind: kind!, tunnel };
+}
+
+/** keepalived quotes some names in the dump (`SNMP name = 'x'`, the real server's `VirtualHost = 'x'`) */
+function unquote(text: string): string {
+  return text.replace(/^'(.*)'$/, '$1');
 }
 
 function keep(other: Record<string, string>, text: string): void {
@@ -260,7 +326,7 @@ function newVirtualServer(header: string, groups: Map<string, ComparableVirtualS
     tunnel: null, persistenceTimeout: null, persistenceGranularity: null, delayLoop: NaN, connectTimeout: NaN,
     retry: null, delayBeforeRetry: null, warmup: null, quorum: NaN, hysteresis: NaN, alpha: false, omega: false,
     haSuspend: false, inhibitOnFailure: false, ops: false, schedulerFlags: [], smtpAlert: false, virtualhost: null,
-    quorumUp: null, quorumDown: null, sorryServer: null, realServers: [], other: {},
+    snmpName: null, quorumUp: null, quorumDown: null, sorryServer: null, realServers: [], other: {},
   } as const;
   let m: RegExpExecArray | null;
   if ((m = /^VS VIP = (.+), VPORT = (\d+)$/.exec(header))) {
@@ -283,6 +349,7 @@ function addressKey(address: string, protocol: string, port: number): string {
 }
 
 function virtualServerHandler(vs: ComparableVirtualServer): Handler {
+  let sorryHandler: Handler | undefined;
   return (text) => {
     if (text === 'Using HA suspend') return void (vs.haSuspend = true);
     let m: RegExpExecArray | null;
@@ -302,13 +369,15 @@ function virtualServerHandler(vs: ComparableVirtualServer): Handler {
     const [k, v] = kv;
     switch (k) {
       case 'VirtualHost': vs.virtualhost = v; return;
-      case 'Address family': vs.family = v as 'inet' | 'inet6'; return;
+      case 'SNMP name': vs.snmpName = unquote(v); return;
+      case 'Address family': vs.family = v as ComparableVirtualServer['family']; return;
       case 'connection timeout': vs.connectTimeout = seconds(v, k); return;
       case 'delay_loop': vs.delayLoop = seconds(v, k); return;
       case 'lvs_sched': vs.lbAlgo = v; return;
-      case 'One packet scheduling': vs.ops = onOff(v); return;
+      // `enabled (inactive due to not UDP)` is still set
+      case 'One packet scheduling': vs.ops = v.startsWith('enabled'); return;
       case 'persistence timeout': vs.persistenceTimeout = num(v, k); return;
-      case 'persistence granularity': vs.persistenceGranularity = v; return;
+      case 'persistence granularity': vs.persistenceGranularity = v === '128' ? null : v; return;
       case 'Retry count': vs.retry = num(v, k); return;
       case 'Retry delay': vs.delayBeforeRetry = seconds(v, k); return;
       case 'Warmup': vs.warmup = seconds(v, k); return;
@@ -318,20 +387,27 @@ function virtualServerHandler(vs: ComparableVirtualServer): Handler {
         if (vs.kind === 'address') vs.key = addressKey(vs.address!, v.toLowerCase(), vs.port!);
         return;
       case 'default forwarding method': Object.assign(vs, forwarding(v)); return;
-      case 'sorry server': {
+      // GUE and GRE, printed without their prefix (see the header); the sorry server's further lines
+      // (`Inhibit on failure`) are indented below this one
+      case 'forwarding method':
+        Object.assign(vs.sorryServer ?? vs, forwarding(v));
+        return sorryHandler;
+      case 'sorry server':
+      case 'sorry server (duplicates rs)': {
         const m2 = /^\[(.+)\]:\w+:(\d+)$/.exec(v);
         if (!m2) throw new CheckerDumpParseError(`sorry server: ${JSON.stringify(v)}`);
         const ss: ComparableSorryServer = {
-          key: v, address: m2[1]!, port: Number(m2[2]), lbKind: '', tunnel: null, inhibitOnFailure: false, other: {},
+          key: v, address: m2[1]!, port: Number(m2[2]), lbKind: '', tunnel: null, inhibitOnFailure: false,
+          duplicatesRealServer: k !== 'sorry server', other: {},
         };
         vs.sorryServer = ss;
-        return (t) => {
+        return (sorryHandler = (t) => {
           const fm = /^forwarding method = (.+)$/.exec(t);
           if (fm) return void Object.assign(ss, forwarding(fm[1]!));
           const inh = /^Inhibit on failure is (ON|OFF)$/.exec(t);
           if (inh) return void (ss.inhibitOnFailure = inh[1] === 'ON');
           keep(ss.other, t);
-        };
+        });
       }
     }
     if (k in SERVICE_FLAGS) {
@@ -350,7 +426,7 @@ function newRealServer(header: string, vs: ComparableVirtualServer): ComparableR
     key: addressKey(m[1]!, (vs.protocol ?? 'none').toLowerCase(), port), address: m[1]!, port, weight: Number(m[3]),
     lbKind: '', tunnel: null, alpha: false, inhibitOnFailure: false, connectTimeout: NaN, delayLoop: NaN, retry: null,
     delayBeforeRetry: null, warmup: null, thresholds: { lower: 0, upper: 0 }, smtpAlert: false, virtualhost: null,
-    notifyUp: null, notifyDown: null, checkers: [], other: {},
+    notifyUp: null, notifyDown: null, snmpName: null, trackedFiles: [], trackedBfds: [], checkers: [], other: {},
   };
 }
 
@@ -367,6 +443,14 @@ function realServerHandler(rs: ComparableRealServer): Handler {
       rs.thresholds = { lower: Number(m[1]), upper: Number(m[2]) };
       return;
     }
+    if (text === 'Tracked Files') {
+      return (t) => {
+        const f = /^(.+), weight (-?\d+)( reverse)?$/.exec(t);
+        if (!f) return keep(rs.other, t);
+        rs.trackedFiles.push({ name: f[1]!, weight: Number(f[2]), reverse: f[3] !== undefined });
+      };
+    }
+    if (text === 'Tracked BFDs') return (t) => void rs.trackedBfds.push(t);
     const kv = splitEq(text);
     if (!kv) return keep(rs.other, text);
     const [k, v] = kv;
@@ -378,7 +462,8 @@ function realServerHandler(rs: ComparableRealServer): Handler {
       case 'Retry delay': rs.delayBeforeRetry = seconds(v, k); return;
       case 'Warmup': rs.warmup = seconds(v, k); return;
       case 'Using smtp notification': rs.smtpAlert = onOff(v); return;
-      case 'VirtualHost': rs.virtualhost = v; return;
+      case 'VirtualHost': rs.virtualhost = unquote(v); return;
+      case 'SNMP name': rs.snmpName = v; return;
     }
     keep(rs.other, text);
   };
@@ -396,8 +481,9 @@ function groupHandler(group: ComparableVirtualServerGroup): Handler {
       group.entries.push({ kind: 'address', address: m[1]!, port: Number(m[2]) });
       return ignoreState;
     }
-    if ((m = /^FWMARK = (\d+)$/.exec(text))) {
-      group.entries.push({ kind: 'fwmark', fwmark: Number(m[1]) });
+    if ((m = /^FWMARK = (\d+)(?: (IPv4|IPv6))?$/.exec(text))) {
+      const family = m[2] === undefined ? {} : { family: m[2] === 'IPv4' ? ('inet' as const) : ('inet6' as const) };
+      group.entries.push({ kind: 'fwmark', fwmark: Number(m[1]), ...family });
       return ignoreState;
     }
     keep(group.other, text);
@@ -414,6 +500,17 @@ function newChecker(): ComparableChecker {
 function urlHandler(url: ComparableUrl): Handler {
   return (text) => {
     if (text === 'HTTP Status Code(s)') return (code) => void url.statusCodes.push(code);
+    if (text === 'Regex no match') return void (url.regexNoMatch = true);
+    let m: RegExpExecArray | null;
+    if ((m = /^Regex min offset = (\d+)(?:, max_offset = (\d+))?$/.exec(text))) {
+      url.regexMinOffset = Number(m[1]);
+      url.regexMaxOffset = m[2] === undefined ? null : Number(m[2]);
+      return;
+    }
+    if ((m = /^Regex stack start (\d+), max (\d+)$/.exec(text))) {
+      url.regexStack = { start: Number(m[1]), max: Number(m[2]) };
+      return;
+    }
     if (text === 'Regex options:' || text.startsWith('Regex options: ')) {
       url.regexOptions = text.slice('Regex options:'.length).split(/\s+/).filter(Boolean);
       return (opt) => void url.regexOptions!.push(opt);
@@ -426,15 +523,20 @@ function urlHandler(url: ComparableUrl): Handler {
   };
 }
 
-function checkerHandler(c: ComparableChecker): Handler {
+/** `vsDelayLoop`: the delay_loop of the checker's virtual server, the effective timeout of an unset misc_timeout */
+function checkerHandler(c: ComparableChecker, vsDelayLoop: number): Handler {
   return (text) => {
     if (text === 'Connection') {
-      const conn = { dest: { address: '', port: NaN }, bindTo: null as Endpoint | null, timeout: NaN, other: {} };
+      const conn: ComparableConnection = {
+        dest: { address: '', port: NaN }, bindTo: null, bindIf: null, fwmark: 0, timeout: NaN, other: {},
+      };
       c.connection = conn;
       return (t) => {
         const kv = splitEq(t);
         if (kv?.[0] === 'Dest') return void (conn.dest = bracketEndpoint(kv[1], 'Dest'));
         if (kv?.[0] === 'Bind to') return void (conn.bindTo = bracketEndpoint(kv[1], 'Bind to'));
+        if (kv?.[0] === 'Bind i/f') return void (conn.bindIf = kv[1]);
+        if (kv?.[0] === 'Mark') return void (conn.fwmark = num(kv[1], 'Mark'));
         if (kv?.[0] === 'Timeout') return void (conn.timeout = seconds(kv[1], 'Timeout'));
         keep(conn.other, t);
       };
@@ -442,6 +544,17 @@ function checkerHandler(c: ComparableChecker): Handler {
     let m: RegExpExecArray | null;
     if ((m = /^Keepalive method = (\w+)(?:, http protocol (\S+))?$/.exec(text))) {
       c.kind = m[1]!;
+      if (c.kind === 'FILE_CHECK' || c.kind === 'BFD_CHECK') {
+        // not polled: for BFD_CHECK the timing lines already read were keepalived's "unset" sentinels
+        Object.assign(c, { delayLoop: null, warmup: null, retry: null, delayBeforeRetry: null });
+      }
+      if (c.kind === 'FILE_CHECK') {
+        return (t) => {
+          const kv = splitEq(t);
+          if (kv?.[0] === 'Tracked file') return void (c.file = { trackFile: kv[1] });
+          keep(c.other, t);
+        };
+      }
       if (m[2] !== undefined) c.http = { protocol: m[2], enableSni: false, fastRecovery: false, virtualhost: null, urls: [] };
       if (c.kind === 'UDP_CHECK') {
         c.udp = {
@@ -455,14 +568,19 @@ function checkerHandler(c: ComparableChecker): Handler {
       if ((m = /^Enable SNI (set|unset)$/.exec(text))) return void (c.http.enableSni = m[1] === 'set');
       if ((m = /^Fast recovery (set|unset)$/.exec(text))) return void (c.http.fastRecovery = m[1] === 'set');
       if ((m = /^Checked url = (.*)$/.exec(text))) {
-        const url: ComparableUrl = { path: m[1]!, digest: null, statusCodes: [], virtualhost: null, regex: null, regexOptions: null, other: {} };
+        const url: ComparableUrl = {
+          path: m[1]!, digest: null, statusCodes: [], virtualhost: null, regex: null, regexOptions: null, regexNoMatch: false,
+          regexMinOffset: 0, regexMaxOffset: null, regexStack: null, other: {},
+        };
         c.http.urls.push(url);
         return urlHandler(url);
       }
     }
+    if (c.kind === 'BFD_CHECK' && (m = /^Alpha is (ON|OFF)$/.exec(text))) return void (c.alpha = m[1] === 'ON');
     const kv = splitEq(text);
     if (!kv) return keep(c.other, text);
     const [k, v] = kv;
+    if (c.kind === 'BFD_CHECK' && k === 'Name') return void (c.bfd = { name: v });
     switch (k) {
       case 'Alpha': c.alpha = onOff(v); return;
       case 'Delay loop': c.delayLoop = seconds(v, k); return;
@@ -471,18 +589,19 @@ function checkerHandler(c: ComparableChecker): Handler {
       case 'Delay before retry': c.delayBeforeRetry = seconds(v, k); return;
       case 'Log all failures': c.logAllFailures = onOff(v); return;
     }
-    if (c.http && (k === 'Virtual host' || k === 'VirtualHost')) return void (c.http.virtualhost = v);
+    if (c.http && (k === 'Virtual host' || k === 'VirtualHost' || k === 'Virtualhost')) return void (c.http.virtualhost = v);
     if (c.kind === 'MISC_CHECK') {
-      c.misc ??= { argv: [], timeout: 0, dynamic: false, user: '' };
+      c.misc ??= { argv: [], timeout: vsDelayLoop, dynamic: false, user: '' };
       if (k === 'script') return void (c.misc.argv = script(v).argv);
-      if (k === 'timeout') return void (c.misc.timeout = num(v, k));
+      if (k === 'timeout') return void (c.misc.timeout = num(v, k) || vsDelayLoop);
       if (k === 'dynamic') return void (c.misc.dynamic = onOff(v));
       if (k === 'uid:gid') return void (c.misc.user = v);
     }
     if (c.kind === 'SMTP_CHECK' && k === 'helo') return void (c.smtp = { heloName: v });
     if (c.kind === 'DNS_CHECK' && (k === 'Type' || k === 'Name')) {
-      c.dns ??= { type: '', name: '' };
-      c.dns[k === 'Type' ? 'type' : 'name'] = v;
+      c.dns ??= { type: '', name: '.' };
+      if (k === 'Type') c.dns.type = v;
+      else c.dns.name = v === '' ? '.' : v;
       return;
     }
     if (c.udp) {
@@ -569,7 +688,7 @@ export function parseCheckerDump(lines: readonly string[]): ComparableVirtualSer
       if (!rs) throw new CheckerDumpParseError(`checker for an unknown real server: ${JSON.stringify(text)}`);
       const checker = newChecker();
       rs.checkers.push(checker);
-      stack = [{ indent, handle: checkerHandler(checker) }];
+      stack = [{ indent, handle: checkerHandler(checker, owner!.delayLoop) }];
       continue;
     }
 

@@ -70,6 +70,12 @@ export interface VirtualServer {
   service: VirtualServerService;
   /** Address family of the IPVS service(s): from the address, group, ip_family, real servers; else IPv4. */
   family: Family;
+  /**
+   * Group virtual servers only: true when keepalived keeps no family for the virtual server (AF_UNSPEC,
+   * dumped as `IPv4 & IPv6` or `unknown`): its group has both families, or only fwmarks without one, and
+   * nothing else sets it. `family` is then the fallback used for family-less fwmarks.
+   */
+  familyUnspecified?: boolean;
   /** null for fwmark-only services (IPVS protocol 0). Defaults to UDP (with keepalived's warning). */
   protocol: LvsProtocol | null;
   /** lb_algo / lvs_sched; default wlc (with warning). */

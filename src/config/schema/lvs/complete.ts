@@ -29,6 +29,8 @@ interface Linked {
   vs: VsDraft;
   group?: VirtualServerGroup;
   memberIndex: number;
+  /** keepalived leaves the family AF_UNSPEC (the draft's family is then only the IPVS fallback) */
+  familyUnspecified?: boolean;
 }
 
 const sameAddress = (a: IpAddress, b: IpAddress) => compareIp(a, b) === 0;
@@ -59,12 +61,15 @@ function linkGroups(drafts: VsDraft[], config: KeepalivedConfig, ctx: BuildConte
       ctx.sink.extra('error', vs.pos, `${name}: address family doesn't match virtual server ${key} - ignoring`, 'keepalived drops this virtual server silently');
       continue;
     }
+    // Neither the group (both families, or none) nor the virtual server gives a family: keepalived keeps
+    // none, and programs IPVS as IPv4 where an entry has no family of its own.
+    const familyUnspecified = groupFamily === undefined && vs.family === undefined;
     if (groupFamily !== undefined) vs.family ??= groupFamily;
     else if (vs.family === undefined && group.entries.some((e) => e.kind === 'fwmark' && e.family === undefined)) {
       ctx.sink.notice(vs.pos, `${name}: Virtual server ${key} address family cannot be determined, defaulting to IPv4`);
     }
     vs.family ??= 4;
-    out.push({ vs, group, memberIndex: 0 });
+    out.push({ vs, group, memberIndex: 0, ...(familyUnspecified ? { familyUnspecified } : {}) });
   }
   const seen = new Map<string, number>();
   for (const l of out) {
@@ -287,6 +292,7 @@ function build(l: Linked, config: KeepalivedConfig, ctx: BuildContext, sorryDupl
     key,
     service,
     family: vs.family ?? 4,
+    ...(l.familyUnspecified ? { familyUnspecified: true } : {}),
     protocol,
     lbAlgo: vs.lbAlgo!,
     lbKind: vs.lbKind ?? defaultLvsMethod('NAT'),

@@ -25,8 +25,23 @@ function nibble(c: string, wildcard: boolean): number | 'x' | undefined {
 /**
  * keepalived's read_hex_str: blanks separate; two characters make an octet, a lone one its low
  * nibble (`Ab12f 3` = AB 12 0F 03). Returns lower-case hex and, with wildcards, a mask (f = ignore).
+ * Like keepalived 2.2.7, rejects a string whose last octet is ff (see endsWithFfOctet).
  */
 export function parseHexString(text: string, wildcard: boolean): { data: string; mask?: string } | undefined {
+  const r = readHexOctets(text, wildcard);
+  // read_hex_str uses 0xff as its "invalid character" marker and tests the last octet read against it
+  if (!r || r.data[r.data.length - 1] === 0xff) return undefined;
+  const hex = (a: number[]) => a.map((b) => b.toString(16).padStart(2, '0')).join('');
+  return r.usingMask ? { data: hex(r.data), mask: hex(r.mask) } : { data: hex(r.data) };
+}
+
+/** True when the string is valid hex but its last octet is ff, which keepalived 2.2.7 rejects. */
+export function endsWithFfOctet(text: string, wildcard: boolean): boolean {
+  const r = readHexOctets(text, wildcard);
+  return !!r && r.data[r.data.length - 1] === 0xff;
+}
+
+function readHexOctets(text: string, wildcard: boolean): { data: number[]; mask: number[]; usingMask: boolean } | undefined {
   const data: number[] = [];
   const mask: number[] = [];
   let usingMask = false;
@@ -58,9 +73,10 @@ export function parseHexString(text: string, wildcard: boolean): { data: string;
     mask.push(m);
   }
   if (!data.length) return undefined;
-  const hex = (a: number[]) => a.map((b) => b.toString(16).padStart(2, '0')).join('');
-  return usingMask ? { data: hex(data), mask: hex(mask) } : { data: hex(data) };
+  return { data, mask, usingMask };
 }
+
+const FF_HINT = 'keepalived 2.2.7 rejects a hex string whose last octet is ff (its parser takes that value for an error)';
 
 export function udpCheckKeyword(registry: SchemaRegistry): KeywordSpec<RsDraft> {
   const table = registry.register<UdpDraft>('UDP_CHECK', {
@@ -68,15 +84,17 @@ export function udpCheckKeyword(registry: SchemaRegistry): KeywordSpec<RsDraft> 
     ...timingKeywords<UdpDraft>(),
     payload: (s, d, ctx) => {
       if (!s.args.length) return ctx.sink.error(s.pos, 'UDP_CHECK payload requires a payload');
-      const r = parseHexString(s.args.map((a) => a.text).join(' '), false);
-      if (!r) return ctx.sink.error(s.args[0].pos, 'Invalid hex string for UDP_CHECK payload');
+      const text = s.args.map((a) => a.text).join(' ');
+      const r = parseHexString(text, false);
+      if (!r) return ctx.sink.error(s.args[0].pos, 'Invalid hex string for UDP_CHECK payload', endsWithFfOctet(text, false) ? FF_HINT : undefined);
       d.payload = r.data;
     },
     require_reply: (s, d, ctx) => {
       d.requireReply = true;
       if (!s.args.length) return;
-      const r = parseHexString(s.args.map((a) => a.text).join(' '), true);
-      if (!r) return ctx.sink.error(s.args[0].pos, 'Invalid hex string for UDP_CHECK reply');
+      const text = s.args.map((a) => a.text).join(' ');
+      const r = parseHexString(text, true);
+      if (!r) return ctx.sink.error(s.args[0].pos, 'Invalid hex string for UDP_CHECK reply', endsWithFfOctet(text, true) ? FF_HINT : undefined);
       d.replyData = r.data;
       d.replyMask = r.mask;
     },
