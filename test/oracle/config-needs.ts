@@ -3,7 +3,8 @@
 // follows `include` lines (globs, csh braces, paths relative to the including file) and
 // keeps both sides of `@id` conditionals, so `-i high` and `-i low` both find what they need.
 
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { fsHost } from '../../src/config/fs-host.js';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_INTERFACES, isValidIfName } from './netns.js';
 
@@ -51,70 +52,12 @@ function tokenize(line: string): string[] {
   return line.replace(/[{}]/g, ' $& ').split(/\s+/).filter(Boolean);
 }
 
-/** Expand csh-style braces: a{b,c}d -> abd, acd. */
-export function expandBraces(pattern: string): string[] {
-  const m = /\{([^{}]*)\}/.exec(pattern);
-  if (!m) return [pattern];
-  const out: string[] = [];
-  for (const alt of m[1].split(',')) {
-    out.push(...expandBraces(pattern.slice(0, m.index) + alt + pattern.slice(m.index + m[0].length)));
-  }
-  return out;
-}
+// Braces and globs are expanded exactly as the loader expands include patterns.
+export { expandBraces } from '../../src/config/fs-host.js';
 
-function globSegmentToRegExp(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = seg.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += '[' + seg.slice(i + 1, end).replace(/^!/, '^') + ']';
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Files matching a glob (`*`, `?`, `[...]` per path segment), sorted like glob(3). */
+/** Files matching a glob (`*`, `?`, `[...]` per path segment, `{a,b}`), sorted like glob(3). */
 export async function expandGlob(pattern: string): Promise<string[]> {
-  const results: string[] = [];
-  for (const pat of expandBraces(pattern)) {
-    if (!/[*?[]/.test(pat)) {
-      if (await exists(pat)) results.push(pat);
-      continue;
-    }
-    const abs = path.isAbsolute(pat);
-    const segs = pat.split('/').filter((s, i) => s !== '' || i === 0);
-    let bases = [abs ? '/' : '.'];
-    for (const seg of segs.slice(abs ? 1 : 0)) {
-      const next: string[] = [];
-      for (const base of bases) {
-        if (!/[*?[]/.test(seg)) {
-          const p = path.join(base, seg);
-          if (await exists(p)) next.push(p);
-          continue;
-        }
-        const re = globSegmentToRegExp(seg);
-        const names = await readdir(base).catch(() => [] as string[]);
-        for (const n of names.sort()) if (re.test(n) && (seg.startsWith('.') || !n.startsWith('.'))) next.push(path.join(base, n));
-      }
-      bases = next;
-    }
-    results.push(...bases);
-  }
-  return results;
+  return fsHost.glob(path.resolve(pattern));
 }
 
 export async function scanConfigNeeds(file: string): Promise<ConfigNeeds> {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildConfig } from '../../../src/config/build.js';
 import { memoryHost } from './memory-host.js';
+import { prng } from '../netlink/prng.js';
 
 const SAMPLES = '/usr/share/doc/keepalived/samples';
 const EXAMPLES = new URL('../../../../examples/', import.meta.url).pathname;
@@ -16,17 +17,6 @@ function seeds(): string[] {
   const files = readdirSync(SAMPLES).filter((f) => f.startsWith('keepalived.conf')).map((f) => join(SAMPLES, f));
   if (existsSync(EXAMPLES)) files.push(...readdirSync(EXAMPLES).filter((f) => f.endsWith('.conf')).map((f) => join(EXAMPLES, f)));
   return files.map((f) => readFileSync(f, 'utf8'));
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const NASTY = ['{', '}', '"', '$X', '${', '@', '@^', '~SEQ(', '~SEQ(N,1,3)', 'include', '\\', '#', '!', '99999999999999999999', '-1', '0', '1e309', '::', '1.2.3.4/99', '\u0000', '\u00ff', '$A=$A$A', 'virtual_server', 'vrrp_instance', 'real_server', 'TCP_CHECK', 'HTTP_GET', 'url'];
