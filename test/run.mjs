@@ -13,6 +13,7 @@ for (const [bin, pkg] of [
   ['/usr/sbin/ipvsadm', 'ipvsadm'],
   ['/usr/sbin/modprobe', 'kmod'],
   ['/usr/bin/ip', 'iproute2'],
+  ['/usr/bin/tcpdump', 'tcpdump'],
 ]) {
   if (!existsSync(bin) && !existsSync(bin.replace('/usr', ''))) problems.push(`${bin} is missing (Debian package ${pkg})`);
 }
