@@ -34,6 +34,8 @@ export interface Diagnostic extends Position {
    * parameter, 6 for a missing include under -e) instead of ranking the problem.
    */
   exitCode?: number;
+  /** 'structure': the braces do not balance, so statements may sit in the wrong block. */
+  code?: 'structure';
 }
 
 const RANK: Record<Severity, number> = { notice: 0, fatal: 1, error: 2, warning: 2, security: 3 };
@@ -62,7 +64,7 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 /** Collects diagnostics; the one sink passed through preprocessing, syntax and model building. */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
-  add(severity: Severity, at: Position, message: string, extra?: { hint?: string; origin?: 'keepalived' | 'extra'; exitCode?: number }): void {
+  add(severity: Severity, at: Position, message: string, extra?: { hint?: string; origin?: 'keepalived' | 'extra'; exitCode?: number; code?: 'structure' }): void {
     this.items.push({ severity, file: at.file, line: at.line, col: at.col, message, ...extra });
   }
   fatal(at: Position, message: string, hint?: string): void { this.add('fatal', at, message, { hint }); }

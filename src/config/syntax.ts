@@ -33,7 +33,8 @@ export function buildSyntax(lines: readonly SourceLine[], sink: DiagnosticSink):
   };
   const tokPos = (t: IToken): Position => posOf(t.startLine ?? 1, t.startColumn ?? 1);
 
-  for (const e of errors) sink.error(posOf(e.line, e.column), e.message);
+  const structure = (at: Position, message: string) => sink.add('error', at, message, { code: 'structure' });
+  for (const e of errors) structure(posOf(e.line, e.column), e.message);
 
   const word = (t: IToken): Word => {
     const quoted = t.tokenType.name === 'Quoted' || t.tokenType.name === 'UnterminatedQuote';
@@ -58,7 +59,7 @@ export function buildSyntax(lines: readonly SourceLine[], sink: DiagnosticSink):
     const close = (blockNode.children.RCurly as IToken[] | undefined)?.[0];
     if (!close || close.isInsertedInRecovery || Number.isNaN(close.startOffset)) {
       // Say which block is left open, at its keyword: the end of the file says nothing useful.
-      sink.error(base.pos, `'${kw.image}' block is not closed: missing '}'`);
+      structure(base.pos, `'${kw.image}' block is not closed: missing '}'`);
     }
     return { ...base, block: statements(blockNode), blockPos: open && !Number.isNaN(open.startOffset) ? tokPos(open) : base.pos };
   };
@@ -71,9 +72,9 @@ export function buildSyntax(lines: readonly SourceLine[], sink: DiagnosticSink):
     }
     for (const stray of (node.children.strayBlock as CstNode[] | undefined) ?? []) {
       const open = (stray.children.LCurly as IToken[] | undefined)?.[0];
-      if (open) sink.error(tokPos(open), "unexpected '{'");
+      if (open) structure(tokPos(open), "unexpected '{'");
     }
-    for (const t of (node.children.strayClose as IToken[] | undefined) ?? []) sink.error(tokPos(t), "Extra '}' found");
+    for (const t of (node.children.strayClose as IToken[] | undefined) ?? []) structure(tokPos(t), "Extra '}' found");
     return out;
   };
 

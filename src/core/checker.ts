@@ -25,12 +25,15 @@ export const EXIT_OK = 0;
 export const EXIT_FATAL = 1;
 export const EXIT_CONFIG = 2;
 
-function load(opts: CheckerOptions, log: Log): KeepalivedConfig | undefined {
+function load(opts: CheckerOptions, log: Log, reloading = false): KeepalivedConfig | undefined {
   const { config, diagnostics } = loadConfig(opts.configFile, { configId: opts.configId });
   for (const d of diagnostics) if (d.severity !== 'notice') log.warn(formatDiagnostic(d));
   // A configuration keepalived could not run (rc 4, or an immediate exit) is refused.
   const rc = configTestExitCode(diagnostics);
   if (rc !== 0 && rc !== 5 && rc !== 6) return undefined;
+  // On reload, unbalanced braces too: keepalived would run such a file (-t rc 5), but the diff against it
+  // deletes whatever the misplaced blocks were meant to configure, while a good table is running.
+  if (reloading && diagnostics.some((d) => d.code === 'structure')) return undefined;
   return config;
 }
 
@@ -103,7 +106,7 @@ export class CheckerProcess {
   /** SIGHUP: a configuration that cannot run leaves the running table exactly as it is. */
   async reload(): Promise<void> {
     this.log.info('Reloading');
-    const config = load(this.opts, this.log);
+    const config = load(this.opts, this.log, true);
     if (!config) {
       this.log.error('New configuration refused; keeping the running configuration');
       return;

@@ -49,7 +49,9 @@ export function initialHealth(): HealthView {
   const rsHealth = (rs: RealServer): RealServerHealth => ({ alive: rs.checkers.length === 0 || !rs.alpha });
   return {
     realServer: (_vs, rs) => rsHealth(rs),
-    quorumUp: (vs) => aliveWeight(vs, (rs) => rsHealth(rs)) >= Math.max(vs.quorum, 1),
+    // keepalived starts a virtual server with quorum only if the alive weight reaches quorum + hysteresis
+    // (set_quorum_states; unsigned int sum), so a hysteresis can start it with the sorry server in.
+    quorumUp: (vs) => aliveWeight(vs, (rs) => rsHealth(rs)) >= ((vs.quorum + vs.hysteresis) >>> 0),
   };
 }
 
@@ -74,24 +76,29 @@ export function desiredIpvs(lvs: LvsSection, health: HealthView = initialHealth(
   const ownedDests = new Map<ServiceId, Set<DestId>>();
 
   for (const vs of lvs.virtualServers) {
-    const dests = new Map<DestId, IpvsDest>();
-    const named = new Set<DestId>();
     const quorumUp = health.quorumUp(vs);
     const sorryIn = !quorumUp && vs.sorryServer !== undefined;
-    for (const rs of vs.realServers) {
-      const d = toDest(vs, rs.address.family, rs.address.text, rs.port, rs.lvsMethod, rs.weight, rs.uthreshold, rs.lthreshold);
-      named.add(destId(d));
-      const h = health.realServer(vs, rs);
-      if (h.alive && !sorryIn) dests.set(destId(d), { ...d, weight: clampWeight(h.weight ?? rs.weight) });
-      else if (!h.alive && rs.inhibitOnFailure) dests.set(destId(d), { ...d, weight: 0 });
-    }
-    if (vs.sorryServer) {
-      const d = sorryDest(vs, vs.sorryServer);
-      named.add(destId(d));
-      if (sorryIn) dests.set(destId(d), d);
-      else if (vs.sorryServer.inhibit && !dests.has(destId(d))) dests.set(destId(d), { ...d, weight: 0 });
-    }
+    const rsHealth = vs.realServers.map((rs) => health.realServer(vs, rs));
+    // Each service gets its own destinations: a non-NAT destination takes the port of the service it is
+    // added to, which differs between the entries of a virtual_server_group.
     for (const service of servicesOf(vs)) {
+      const dests = new Map<DestId, IpvsDest>();
+      const named = new Set<DestId>();
+      vs.realServers.forEach((rs, i) => {
+        const d = toDest(service, rs.address.family, rs.address.text, rs.port, rs.lvsMethod, rs.weight, rs.uthreshold, rs.lthreshold);
+        named.add(destId(d));
+        const h = rsHealth[i];
+        if (h.alive && !sorryIn) dests.set(destId(d), { ...d, weight: clampWeight(h.weight ?? rs.weight) });
+        // keepalived turns the removal of an inhibited server into weight 0: when it fails, and when
+        // quorum is lost and the sorry server takes over (perform_quorum_state → ipvs_cmd DELDEST).
+        else if (rs.inhibitOnFailure) dests.set(destId(d), { ...d, weight: 0 });
+      });
+      if (vs.sorryServer) {
+        const d = sorryDest(service, vs.sorryServer);
+        named.add(destId(d));
+        if (sorryIn) dests.set(destId(d), d);
+        else if (vs.sorryServer.inhibit && !dests.has(destId(d))) dests.set(destId(d), { ...d, weight: 0 });
+      }
       const sid = serviceId(service);
       table.set(sid, { service, dests });
       ownedServices.add(sid);
@@ -105,14 +112,15 @@ function clampWeight(w: number): number {
   return Math.max(0, Math.min(w, 2147483647));
 }
 
-function sorryDest(vs: VirtualServer, s: SorryServer): IpvsDest {
-  return toDest(vs, s.address.family, s.address.text, s.port, s.lvsMethod, 1, 0, 0);
+function sorryDest(service: IpvsService, s: SorryServer): IpvsDest {
+  return toDest(service, s.address.family, s.address.text, s.port, s.lvsMethod, 1, 0, 0);
 }
 
-function toDest(vs: VirtualServer, family: 4 | 6, addr: string, port: number, method: LvsMethod, weight: number, u: number, l: number): IpvsDest {
+function toDest(service: IpvsService, family: 4 | 6, addr: string, port: number, method: LvsMethod, weight: number, u: number, l: number): IpvsDest {
   const fwd = method.kind === 'NAT' ? IP_VS_CONN_F_MASQ : method.kind === 'DR' ? IP_VS_CONN_F_DROUTE : IP_VS_CONN_F_TUNNEL;
-  // A fwmark service has no port; keepalived clears real-server ports there unless NAT.
-  const p = vs.service.kind === 'fwmark' && method.kind !== 'NAT' ? 0 : port;
+  // keepalived (ipvs_cmd, ipvs_group_cmd): unless NAT, a destination gets the service's port, 0 on a
+  // fwmark service; for group entries that is the entry's port, whatever the real_server line says.
+  const p = method.kind === 'NAT' ? port : service.fwmark ? 0 : service.port;
   const d: IpvsDest = { af: afOf(family), addr, port: p, fwdMethod: fwd, weight: clampWeight(weight), uThreshold: u, lThreshold: l };
   if (method.kind !== 'TUN') return d;
   return {
