@@ -9,7 +9,7 @@ import { desiredIpvs, type DesiredIpvs } from '../ipvs/desired.js';
 import { IpvsReconciler } from '../ipvs/reconciler.js';
 import { serviceId } from '../ipvs/table.js';
 import type { Log } from '../lib/log.js';
-import type { IpvsPort, IpvsTimeouts } from '../netlink/ipvs-types.js';
+import type { IpvsPort, IpvsTimeouts } from '../ipvs/types.js';
 
 export interface CheckerOptions {
   configFile: string;

@@ -28,7 +28,7 @@ import {
   type IpvsAf,
   type IpvsDest,
   type IpvsService,
-} from '../netlink/ipvs-types.js';
+} from './types.js';
 import { destId, serviceId, type DestId, type IpvsTable, type Ownership, type ServiceEntry, type ServiceId } from './table.js';
 
 /** Health of one real server as the checkers see it. */

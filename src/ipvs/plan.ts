@@ -2,7 +2,7 @@
 // Services are created before their destinations and destinations deleted before their service;
 // a changed service or destination is edited in place (SET), never deleted and re-added; nothing
 // outside the daemon's ownership is touched, and nothing is ever flushed.
-import { IP_VS_SVC_F_USER_MASK, type IpvsDest, type IpvsDestKey, type IpvsService, type IpvsServiceKey } from '../netlink/ipvs-types.js';
+import { IP_VS_SVC_F_USER_MASK, type IpvsDest, type IpvsDestKey, type IpvsService, type IpvsServiceKey } from './types.js';
 import type { IpvsTable, Ownership } from './table.js';
 
 export type IpvsOp =

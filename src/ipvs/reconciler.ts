@@ -3,7 +3,7 @@
 // rest of the table is still applied; nothing is ever flushed to recover. Entries changed or deleted
 // behind our back are repaired on the next pass (keepalived does not repair them).
 import type { Log } from '../lib/log.js';
-import type { IpvsPort, IpvsServiceKey } from '../netlink/ipvs-types.js';
+import type { IpvsPort, IpvsServiceKey } from './types.js';
 import { destText, serviceText } from './keys.js';
 import { planIpvs, type IpvsOp } from './plan.js';
 import { destId, serviceId, tableFrom, type DestId, type IpvsTable, type Ownership, type ServiceId } from './table.js';

@@ -1,6 +1,6 @@
 // The IPVS table as data: what the configuration and health want (desired), what the kernel has
 // (observed), and the keys this daemon owns. Keys are strings so tables diff with Map lookups.
-import type { IpvsDest, IpvsDestKey, IpvsService, IpvsServiceKey } from '../netlink/ipvs-types.js';
+import type { IpvsDest, IpvsDestKey, IpvsService, IpvsServiceKey } from './types.js';
 
 export type ServiceId = string;
 export type DestId = string;

@@ -23,7 +23,7 @@ import {
   type IpvsServiceKey,
   type IpvsStats,
   type IpvsTimeouts,
-} from './ipvs-types.js';
+} from '../ipvs/types.js';
 
 // ---- netlink and generic netlink framing (linux/netlink.h, linux/genetlink.h) ----
 

@@ -52,7 +52,7 @@ import {
   type IpvsServiceEntry,
   type IpvsServiceKey,
   type IpvsTimeouts,
-} from './ipvs-types.js';
+} from '../ipvs/types.js';
 
 /** A datagram socket to the kernel's generic netlink, as the client needs it (a fake in tests). */
 export interface NetlinkChannel {

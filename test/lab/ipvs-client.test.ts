@@ -12,7 +12,7 @@ import { applyOps, destKeyText, serviceKeyText, STEPS, type ModelService } from 
 import { destRule, parseListing, parseSave, serviceRule, sortRules } from './ipvs-ipvsadm.js';
 import { goldenFile, type GoldenFile } from './ipvs-golden-format.js';
 import { decodeFrames, decodeIpvsFrame } from '../../src/netlink/ipvs-attrs.js';
-import { describeService, formatAddrPort, IP_VS_SVC_F_HASHED, type IpvsDestEntry, type IpvsServiceEntry } from '../../src/netlink/ipvs-types.js';
+import { describeService, formatAddrPort, IP_VS_SVC_F_HASHED, type IpvsDestEntry, type IpvsServiceEntry } from '../../src/ipvs/types.js';
 
 const DRIVER = fileURLToPath(new URL('./ipvs-driver.js', import.meta.url));
 const GOLDEN_DIR = fileURLToPath(new URL('../../../test/golden/ipvs/', import.meta.url));

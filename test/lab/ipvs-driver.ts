@@ -20,7 +20,7 @@ import {
   type IpvsService,
   type IpvsServiceEntry,
   type IpvsTimeouts,
-} from '../../src/netlink/ipvs-types.js';
+} from '../../src/ipvs/types.js';
 
 export interface Snapshot {
   readonly ours: Array<{ readonly svc: IpvsServiceEntry; readonly dests: IpvsDestEntry[] }>;

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { IpvsClient } from '../../src/netlink/ipvs-client.js';
-import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type IpvsAf, type IpvsServiceKey } from '../../src/netlink/ipvs-types.js';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, type IpvsAf, type IpvsServiceKey } from '../../src/ipvs/types.js';
 
 /** What a capture carries from UML to the host. */
 export interface GoldenCapture {

@@ -18,7 +18,7 @@ import {
   type NetlinkFrame,
 } from '../../src/netlink/ipvs-attrs.js';
 import type { Result } from '../../src/netlink/errors.js';
-import type { IpvsAf } from '../../src/netlink/ipvs-types.js';
+import type { IpvsAf } from '../../src/ipvs/types.js';
 import type { GoldenCapture } from './ipvs-golden-capture.js';
 
 export type GoldenValueKind = 'service' | 'dest' | 'daemon' | 'info' | 'timeouts';

@@ -14,7 +14,7 @@ import {
   IP_VS_SVC_F_SCHED3,
   type IpvsDestEntry,
   type IpvsServiceEntry,
-} from '../../src/netlink/ipvs-types.js';
+} from '../../src/ipvs/types.js';
 
 /** A line of `ipvsadm -S -n`, reduced to what it says (order of options does not matter). */
 export interface SavedRule {

@@ -24,7 +24,7 @@ import {
   type IpvsDestKey,
   type IpvsService,
   type IpvsServiceKey,
-} from '../../src/netlink/ipvs-types.js';
+} from '../../src/ipvs/types.js';
 
 export type Op =
   | { readonly op: 'addService' | 'editService'; readonly svc: IpvsService }

@@ -1,6 +1,6 @@
 // A stateful in-memory IpvsPort for reconciler tests: behaves like the kernel's table (EEXIST, ENOENT),
 // records every call, and can be told to refuse an operation.
-import type { IpvsDaemon, IpvsDest, IpvsDestEntry, IpvsDestKey, IpvsPort, IpvsService, IpvsServiceEntry, IpvsServiceKey, IpvsTimeouts } from '../../../src/netlink/ipvs-types.js';
+import type { IpvsDaemon, IpvsDest, IpvsDestEntry, IpvsDestKey, IpvsPort, IpvsService, IpvsServiceEntry, IpvsServiceKey, IpvsTimeouts } from '../../../src/ipvs/types.js';
 import { destId, serviceId } from '../../../src/ipvs/table.js';
 
 class Errno extends Error {

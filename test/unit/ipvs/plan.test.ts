@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { planIpvs } from '../../../src/ipvs/plan.js';
 import { ownershipOf, tableFrom, serviceId, destId } from '../../../src/ipvs/table.js';
-import { AF_INET, IPPROTO_TCP, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_MASQ, IP_VS_SVC_F_HASHED, IP_VS_SVC_F_PERSISTENT, type IpvsDest, type IpvsService } from '../../../src/netlink/ipvs-types.js';
+import { AF_INET, IPPROTO_TCP, IP_VS_CONN_F_DROUTE, IP_VS_CONN_F_MASQ, IP_VS_SVC_F_HASHED, IP_VS_SVC_F_PERSISTENT, type IpvsDest, type IpvsService } from '../../../src/ipvs/types.js';
 
 const svc = (addr: string, over: Partial<IpvsService> = {}): IpvsService => ({
   af: AF_INET, protocol: IPPROTO_TCP, addr, port: 80, fwmark: 0, schedName: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff, ...over,

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { desiredIpvs } from '../../../src/ipvs/desired.js';
 import { IpvsReconciler } from '../../../src/ipvs/reconciler.js';
 import { recordingLog } from '../../../src/lib/log.js';
-import { AF_INET, IPPROTO_TCP } from '../../../src/netlink/ipvs-types.js';
+import { AF_INET, IPPROTO_TCP } from '../../../src/ipvs/types.js';
 import { FakeIpvs } from './fake-ipvs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kt-rec-'));

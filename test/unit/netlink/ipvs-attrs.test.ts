@@ -40,7 +40,7 @@ import {
   type IpvsDestEntry,
   type IpvsServiceEntry,
   type IpvsStats,
-} from '../../../src/netlink/ipvs-types.js';
+} from '../../../src/ipvs/types.js';
 import { prng } from './prng.js';
 
 const HDR = { type: 28, flags: 0, seq: 7, port: 1234 };

@@ -33,7 +33,7 @@ import {
   type IpvsDestEntry,
   type IpvsService,
   type IpvsServiceEntry,
-} from '../../../src/netlink/ipvs-types.js';
+} from '../../../src/ipvs/types.js';
 import { FAMILY_ID, FakeKernel, type FakeRequest } from './fake-kernel.js';
 
 const SVC: IpvsService = {

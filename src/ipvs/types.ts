@@ -1,4 +1,4 @@
-// Typed values of the kernel's IPVS table, in the vocabulary of include/uapi/linux/ip_vs.h, and the
+// The IPVS engine's vocabulary and port: typed values of the kernel's IPVS table, in the vocabulary of include/uapi/linux/ip_vs.h, and the
 // port (interface) through which the rest of the daemon reads and programs that table.
 
 /** Address families, as the kernel numbers them. */
