@@ -48,7 +48,7 @@ const PURE = [
   /^src\/config\/(schema|model|validate)\//,
   /^src\/vrrp\/(packet|validate|fsm|fsm-|timers|track|sync-group|events|effects|log-events|params|instance|ipv4-header)/,
   /^src\/ipvs\/(plan|desired|table|keys|types)\.ts$/,
-  /^src\/netlink\/ipvs-attrs\.ts$/,
+  /^src\/netlink\/(ipvs-attrs|rtnl-(address|route|rule|decode|names))\.ts$/,
   /^src\/lib\//,
   /^grammar\//,
 ];
