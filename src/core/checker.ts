@@ -18,6 +18,8 @@ export interface CheckerOptions {
   dontReleaseIpvs: boolean;
   /** Period of the level-triggered re-sync, in ms. */
   resyncMs: number;
+  /** Stretch the period on big tables so a re-sync costs at most ~5% of the time (default period only). */
+  adaptiveResync?: boolean;
 }
 
 /** keepalived's child exit codes: 0 ok, 1 fatal (IPVS unusable), 2 configuration. */
@@ -45,6 +47,7 @@ export class CheckerProcess {
   private running: Promise<unknown> = Promise.resolve();
   private savedTimeouts?: IpvsTimeouts;
   private stopping = false;
+  private lastPassMs = 0;
 
   constructor(private readonly opts: CheckerOptions, private readonly port: IpvsPort, private readonly log: Log) {
     this.reconciler = new IpvsReconciler(port, log);
@@ -85,9 +88,12 @@ export class CheckerProcess {
     const next = this.running.then(async () => {
       if (!this.desired || this.stopping) return;
       try {
+        const t0 = Date.now();
         const r = await this.reconciler.reconcile(this.desired);
+        // A re-sync reads every owned service; keep its cost under ~5% of the time on big tables.
+        this.lastPassMs = Date.now() - t0;
         if (r.planned > 0) this.log.debug(`IPVS reconcile: ${r.applied} applied, ${r.failed} failed`, { ...r.byOp });
-        this.schedule(r.failed > 0 ? Math.min(1000, this.opts.resyncMs) : this.opts.resyncMs);
+        this.schedule(r.failed > 0 ? Math.min(1000, this.opts.resyncMs) : this.opts.adaptiveResync ? Math.max(this.opts.resyncMs, 20 * this.lastPassMs) : this.opts.resyncMs);
       } catch (e) {
         this.log.error(`IPVS reconcile failed, will retry: ${(e as Error).message}`);
         this.schedule(Math.min(1000, this.opts.resyncMs));

@@ -39,9 +39,9 @@ export class IpvsReconciler {
   async observe(owned: Ownership): Promise<IpvsTable> {
     const services = await this.port.listServices();
     const mine = services.filter((s) => owned.services.has(serviceId(s)));
-    const entries = [];
-    for (const s of mine) entries.push({ service: s, dests: await this.port.listDests(s) });
-    return tableFrom(entries);
+    // Dumps go out together; the client bounds how many are in flight.
+    const dests = await Promise.all(mine.map((s) => this.port.listDests(s)));
+    return tableFrom(mine.map((service, i) => ({ service, dests: dests[i] })));
   }
 
   async reconcile(desired: DesiredIpvs): Promise<ReconcileResult> {
@@ -70,26 +70,38 @@ export class IpvsReconciler {
     const failedServices = new Set<ServiceId>();
     const failedDests = new Map<ServiceId, Set<DestId>>();
     const brokenServices = new Set<ServiceId>();
+    // The plan is ordered in phases (services, destination adds/edits, destination deletes, service
+    // deletes); operations within a phase are independent, so each phase is sent as one pipelined batch.
+    const phases: IpvsOp[][] = [];
     for (const op of ops) {
-      const sid = serviceId(op.service);
-      // A service the kernel refused cannot take destinations in this pass.
-      if ((op.op === 'add-dest' || op.op === 'edit-dest') && brokenServices.has(sid)) continue;
-      byOp[op.op] = (byOp[op.op] ?? 0) + 1;
-      try {
-        await this.run(op);
-        applied++;
-        this.counters.applied[op.op] = (this.counters.applied[op.op] ?? 0) + 1;
-        this.logApplied(op, phase);
-      } catch (e) {
+      const kind = op.op === 'add-service' || op.op === 'edit-service' ? 0 : op.op === 'del-service' ? 3 : op.op === 'del-dest' ? 2 : 1;
+      (phases[kind] ??= []).push(op);
+    }
+    for (const batch of phases) {
+      if (!batch) continue;
+      const todo = batch.filter((op) => !((op.op === 'add-dest' || op.op === 'edit-dest') && brokenServices.has(serviceId(op.service))));
+      const outcomes = await Promise.allSettled(todo.map((op) => this.run(op)));
+      todo.forEach((op, i) => {
+        const sid = serviceId(op.service);
+        byOp[op.op] = (byOp[op.op] ?? 0) + 1;
+        const o = outcomes[i];
+        if (o.status === 'fulfilled') {
+          applied++;
+          this.counters.applied[op.op] = (this.counters.applied[op.op] ?? 0) + 1;
+          this.logApplied(op, phase);
+          return;
+        }
+        const e = o.reason;
         const code = errCode(e);
         // Someone else already did it: the next dump shows the truth.
         if ((code === 'EEXIST' && op.op.startsWith('add')) || (code === 'ENOENT' && op.op.startsWith('del'))) {
           this.log.info(`IPVS ${op.op} ${this.describe(op)}: ${code}, treated as done`, { op: op.op, errno: code });
           applied++;
-          continue;
+          return;
         }
         failed++;
         this.counters.failed[op.op] = (this.counters.failed[op.op] ?? 0) + 1;
+        // A service the kernel refused cannot take destinations in this pass.
         if (op.op === 'add-service') brokenServices.add(sid);
         if (op.op === 'del-service') failedServices.add(sid);
         if (op.op === 'del-dest') {
@@ -99,7 +111,7 @@ export class IpvsReconciler {
           failedServices.add(sid);
         }
         this.log.error(`IPVS ${op.op} ${this.describe(op)} failed, will retry: ${(e as Error).message}`, { op: op.op, errno: code });
-      }
+      });
     }
     return { summary: { planned: ops.length, applied, failed, byOp }, failedDeletes: { services: failedServices, dests: failedDests } };
   }
