@@ -39,9 +39,10 @@ export class IpvsReconciler {
   async observe(owned: Ownership): Promise<IpvsTable> {
     const services = await this.port.listServices();
     const mine = services.filter((s) => owned.services.has(serviceId(s)));
-    // Dumps go out together; the client bounds how many are in flight.
-    const dests = await Promise.all(mine.map((s) => this.port.listDests(s)));
-    return tableFrom(mine.map((service, i) => ({ service, dests: dests[i] })));
+    // One dump at a time: the kernel refuses a second dump on a socket with EBUSY while one runs.
+    const entries = [];
+    for (const s of mine) entries.push({ service: s, dests: await this.port.listDests(s) });
+    return tableFrom(entries);
   }
 
   async reconcile(desired: DesiredIpvs): Promise<ReconcileResult> {
