@@ -145,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     checkOnly: !!opts.check,
     logDetail: !!opts.logDetail,
     dontReleaseIpvs: !!opts.dontReleaseIpvs,
+    dontReleaseVrrp: !!opts.dontReleaseVrrp,
     resyncMs: process.env.KT_IPVS_RESYNC_MS ? Number(process.env.KT_IPVS_RESYNC_MS) : undefined,
   });
 }

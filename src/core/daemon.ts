@@ -1,10 +1,18 @@
-// The composition root for running (not just checking) a configuration. Today it runs the checker
-// side in the foreground: IPVS programming over generic netlink. The VRRP engine, the process model
-// (parent + children, pid files, respawn), systemd notify and journald logging arrive in later issues.
+// The composition root for running (not just checking) a configuration, in the foreground:
+// - `-C`: the checker side alone (IPVS programming over generic netlink);
+// - `-P`: the VRRP side alone (src/core/vrrp.ts);
+// - neither: both in one process, the VRRP side on its own event loop (a worker thread). As keepalived
+//   starts a child only when its part of the configuration is non-empty, the checker runs only when
+//   virtual servers are configured (or no VRRP instance is, which is what this command did before VRRP).
+// The process model (parent + children, pid files, respawn), systemd notify and journald logging arrive
+// in later issues.
 import { IpvsClient } from '../netlink/ipvs-client.js';
+import { loadConfig } from '../config/index.js';
 import { CheckerProcess } from './checker.js';
 import { consoleLog } from './console-log.js';
 import type { Log } from '../lib/log.js';
+import { runVrrpForeground } from './vrrp.js';
+import { VrrpWorker } from './vrrp-worker.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -13,26 +21,49 @@ export interface DaemonOptions {
   checkOnly: boolean;
   logDetail: boolean;
   dontReleaseIpvs: boolean;
+  /** -V. */
+  dontReleaseVrrp?: boolean;
   resyncMs?: number;
 }
 
 export async function runDaemon(o: DaemonOptions, log: Log = consoleLog({ detail: o.logDetail })): Promise<number> {
-  log.info('Starting keepalived-ts (checker: IPVS programming)');
-  if (o.vrrpOnly) {
-    log.error('VRRP (-P) is not built yet in this version of keepalived-ts');
-    return 1;
+  const vrrpOpts = { configFile: o.configFile, configId: o.configId, dontReleaseVrrp: !!o.dontReleaseVrrp };
+  if (o.vrrpOnly && !o.checkOnly) {
+    log.info('Starting keepalived-ts (VRRP)');
+    return runVrrpForeground(vrrpOpts, log);
   }
-  if (!o.checkOnly) log.info('VRRP is not built yet in this version: running the checker side only (as with -C)');
-  const port = new IpvsClient();
-  const checker = new CheckerProcess(
-    { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, resyncMs: o.resyncMs ?? 5000 },
-    port,
-    log,
-  );
-  const failed = await checker.start();
-  if (failed !== undefined) {
-    port.close();
-    return failed;
+  let vrrpWanted = false;
+  let checkerWanted = true;
+  if (o.checkOnly && o.vrrpOnly) vrrpWanted = true;
+  else if (!o.checkOnly) {
+    const { config } = loadConfig(o.configFile, { configId: o.configId });
+    vrrpWanted = config.vrrp.instances.length > 0;
+    checkerWanted = !vrrpWanted || config.lvs.virtualServers.length > 0;
+  }
+  log.info(`Starting keepalived-ts (${[checkerWanted ? 'checker: IPVS programming' : '', vrrpWanted ? 'VRRP' : ''].filter(Boolean).join(', ')})`);
+
+  let vrrp: VrrpWorker | undefined;
+  if (vrrpWanted) {
+    const started = await VrrpWorker.start(vrrpOpts, o.logDetail);
+    if (started.rc !== undefined) return started.rc;
+    vrrp = started.worker;
+  }
+
+  let checker: CheckerProcess | undefined;
+  let port: IpvsClient | undefined;
+  if (checkerWanted) {
+    port = new IpvsClient();
+    checker = new CheckerProcess(
+      { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, resyncMs: o.resyncMs ?? 5000, adaptiveResync: o.resyncMs === undefined },
+      port,
+      log,
+    );
+    const failed = await checker.start();
+    if (failed !== undefined) {
+      port.close();
+      await vrrp?.stop();
+      return failed;
+    }
   }
   log.info('Startup complete');
   return new Promise<number>((resolve) => {
@@ -43,10 +74,10 @@ export async function runDaemon(o: DaemonOptions, log: Log = consoleLog({ detail
       stopping = true;
       log.info('Stopping');
       void reloading
-        .then(() => checker.stop())
+        .then(() => Promise.all([checker?.stop(), vrrp?.stop()]))
         .catch((e: unknown) => log.error(`stop: ${(e as Error).message}`))
         .finally(() => {
-          port.close();
+          port?.close();
           log.info('Stopped');
           resolve(0);
         });
@@ -56,7 +87,14 @@ export async function runDaemon(o: DaemonOptions, log: Log = consoleLog({ detail
     process.on('SIGHUP', () => {
       if (stopping) return;
       log.info('Reloading ...');
-      reloading = reloading.then(() => checker.reload()).then(() => log.info('Reload complete'));
+      reloading = reloading
+        .then(() => Promise.all([checker?.reload(), vrrp?.request('reload')]))
+        .then(() => log.info('Reload complete'), (e: unknown) => log.error(`reload: ${(e as Error).message}`));
     });
+    if (vrrp) {
+      const w = vrrp;
+      process.on('SIGUSR1', () => void w.request('data'));
+      process.on('SIGUSR2', () => void w.request('stats'));
+    }
   });
 }

@@ -46,7 +46,7 @@ const MAY_IMPORT: Record<string, string[]> = {
 const PURE = [
   /^src\/config\/(?!host-env|fs-host|index)[^/]+\.ts$/,
   /^src\/config\/(schema|model|validate)\//,
-  /^src\/vrrp\/(packet|validate|fsm|fsm-|timers|track|sync-group|events|effects|log-events|params|instance|ipv4-header)/,
+  /^src\/vrrp\/(packet|validate|fsm|fsm-|timers|track|sync-group|events|effects|log-events|params|instance|ipv4-header|garp|reload|runtime-(adverts|dumps|stats|interfaces))/,
   /^src\/ipvs\/(plan|desired|table|keys|types)\.ts$/,
   /^src\/netlink\/(ipvs-attrs|rtnl-(address|route|rule|decode|names))\.ts$/,
   /^src\/lib\//,

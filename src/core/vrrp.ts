@@ -1,0 +1,247 @@
+// The VRRP side as a process (keepalived's Keepalived_vrrp): load the configuration, run the VRRP runtime
+// over the machine's ports, and answer the control operations: stop (priority-0 adverts and VIPs released
+// unless -V), reload (a configuration that cannot run is refused and everything keeps running; an
+// unchanged VRRP section keeps every state; a changed one carries matching instances' states over), and
+// the statistics / data / JSON dumps keepalived writes on SIGUSR2 / SIGUSR1 / SIGRTMIN+2.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configTestExitCode, formatDiagnostic, loadConfig, type KeepalivedConfig } from '../config/index.js';
+import type { Log } from '../lib/log.js';
+import { NativePacketPort } from '../native/packet-port.js';
+import type { AddressPort, PacketPort } from '../vrrp/ports.js';
+import { VrrpRuntime, type HandOver } from '../vrrp/runtime.js';
+import type { Clock } from '../vrrp/runtime-ports.js';
+import { AddressClient } from '../netlink/address-client.js';
+import { NotifyFifoWriter } from './notify-fifo.js';
+import { NodeScriptPort } from './scripts.js';
+import { initTrackFiles, NodeTrackFiles } from './track-files.js';
+import { EXIT_CONFIG, EXIT_FATAL } from './checker.js';
+import { sameVrrpConfig } from './vrrp-reload.js';
+
+export interface VrrpProcessOptions {
+  configFile: string;
+  configId?: string;
+  /** -V: on stop leave VIPs and routes in place and send no priority-0 advert. */
+  dontReleaseVrrp: boolean;
+  /** Where dumps go; default $TMPDIR, else /tmp (as keepalived). */
+  dumpDir?: string;
+}
+
+export interface VrrpPorts {
+  addresses: () => AddressPort;
+  packets: () => PacketPort;
+  clock?: Clock;
+}
+
+/** The machine: rtnetlink for links, addresses, routes and rules; the native addon for packets. */
+export function machinePorts(log: Log): VrrpPorts {
+  return {
+    addresses: () => new AddressClient({ onEventTrouble: (e) => log.warn(`netlink events: ${e.message}`, { event: 'vrrp.netlink_trouble' }) }),
+    packets: () => new NativePacketPort({ onError: (e) => log.warn(`VRRP socket: ${e.message}`, { event: 'vrrp.socket_error' }) }),
+  };
+}
+
+function load(opts: VrrpProcessOptions, log: Log, reloading: boolean): KeepalivedConfig | undefined {
+  const { config, diagnostics } = loadConfig(opts.configFile, { configId: opts.configId });
+  for (const d of diagnostics) if (d.severity !== 'notice') log.warn(formatDiagnostic(d));
+  const rc = configTestExitCode(diagnostics);
+  if (rc !== 0 && rc !== 5 && rc !== 6) return undefined;
+  // on reload, unbalanced braces too: the misplaced blocks would silently remove instances that are running
+  if (reloading && diagnostics.some((d) => d.code === 'structure')) return undefined;
+  return config;
+}
+
+/** /proc/sys/net/ipv6/conf/IF/forwarding of our own network namespace (the NA Router flag). */
+function ipv6Forwarding(dev: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${dev}/forwarding`, 'utf8').trim() !== '0';
+  } catch {
+    return false;
+  }
+}
+
+export class VrrpProcess {
+  private runtime?: VrrpRuntime;
+  private config?: KeepalivedConfig;
+  private readonly scripts: NodeScriptPort;
+  private fifo?: NotifyFifoWriter;
+  private busy: Promise<unknown> = Promise.resolve();
+
+  private readonly ports: VrrpPorts;
+
+  constructor(private readonly opts: VrrpProcessOptions, private readonly log: Log, ports?: VrrpPorts) {
+    this.ports = ports ?? machinePorts(log);
+    this.scripts = new NodeScriptPort(() => this.config!.global, log);
+  }
+
+  /** Start-up: an exit code when the process cannot run. */
+  async start(): Promise<number | undefined> {
+    const config = load(this.opts, this.log, false);
+    if (!config) return EXIT_CONFIG;
+    this.config = config;
+    try {
+      await this.startRuntime(config);
+    } catch (e) {
+      this.log.error(`VRRP cannot start: ${(e as Error).message}`, { event: 'vrrp.start_failed' });
+      await this.runtime?.stop({ releaseVips: false }).catch(() => undefined);
+      this.scripts.killAll();
+      return EXIT_FATAL;
+    }
+    return undefined;
+  }
+
+  private async startRuntime(config: KeepalivedConfig, carry?: HandOver): Promise<void> {
+    try {
+      initTrackFiles(config.vrrp.trackFiles);
+    } catch (e) {
+      this.log.error(`track_file init_file: ${(e as Error).message}`);
+    }
+    // the FIFO and its reader live as long as the process, across reloads
+    this.fifo ??= new NotifyFifoWriter([config.global.notifyFifo, config.global.vrrpNotifyFifo], this.scripts, this.log);
+    const fifo = this.fifo;
+    const runtime = new VrrpRuntime({
+      config,
+      addresses: this.ports.addresses(),
+      packets: this.ports.packets(),
+      scripts: this.scripts,
+      fifo: { write: (line) => fifo.write(line), close: () => undefined },
+      trackFiles: new NodeTrackFiles(),
+      clock: this.ports.clock,
+      log: this.log,
+      ipv6Forwarding,
+    });
+    this.runtime = runtime;
+    await runtime.start({ carry });
+  }
+
+  /** The running runtime (tests, dumps). */
+  get current(): VrrpRuntime | undefined {
+    return this.runtime;
+  }
+
+  stop(): Promise<void> {
+    return this.serial(async () => {
+      await this.runtime?.stop({ releaseVips: !this.opts.dontReleaseVrrp });
+      this.fifo?.close();
+      this.scripts.killAll();
+      this.runtime = undefined;
+    });
+  }
+
+  /** SIGHUP. */
+  reload(): Promise<void> {
+    return this.serial(async () => {
+      this.log.info('Reloading');
+      const config = load(this.opts, this.log, true);
+      if (!config) {
+        this.log.error('New configuration refused; keeping the running configuration');
+        return;
+      }
+      const old = this.runtime;
+      if (!old || !this.config) return;
+      if (sameVrrpConfig(this.config, config)) {
+        this.log.info('VRRP configuration unchanged; every instance keeps its state');
+        this.config = config;
+        return;
+      }
+      // hand the sockets' traffic over: the old runtime goes quietly (no priority 0, VIPs kept), the new one
+      // carries over the state of every instance it can match and reconciles addresses from there
+      const carry = await old.handOver(config);
+      this.config = config;
+      try {
+        await this.startRuntime(config, carry);
+      } catch (e) {
+        // the old runtime is gone: better a fresh start (every instance BACKUP, then an election) than none
+        this.log.error(`VRRP reload failed (${(e as Error).message}); starting the new configuration afresh`);
+        await this.runtime?.stop({ releaseVips: false }).catch(() => undefined);
+        await this.startRuntime(config);
+      }
+    });
+  }
+
+  /** SIGUSR2 (STATS) and SIGRTMAX-1 (STATS_CLEAR): keepalived.stats. */
+  dumpStats(clear = false): string | undefined {
+    if (!this.runtime) return undefined;
+    this.log.info(`Printing VRRP stats for process(${process.pid}) on signal`);
+    const path = join(this.dumpDir(), 'keepalived.stats');
+    writeFileSync(path, this.runtime.formatStats(), { mode: 0o600 });
+    if (clear) this.runtime.stats.clear();
+    return path;
+  }
+
+  /** SIGUSR1 (DATA): keepalived.data, a readable picture of every instance (format not stable, as keepalived's). */
+  dumpData(): string | undefined {
+    if (!this.runtime) return undefined;
+    this.log.info(`Printing VRRP data for process(${process.pid}) on signal`);
+    const path = join(this.dumpDir(), 'keepalived.data');
+    writeFileSync(path, this.runtime.formatData(), { mode: 0o600 });
+    return path;
+  }
+
+  /** SIGRTMIN+2 (JSON): keepalived.json. */
+  dumpJson(): string | undefined {
+    if (!this.runtime) return undefined;
+    this.log.info(`Printing VRRP as json for process(${process.pid}) on signal`);
+    const path = join(this.dumpDir(), 'keepalived.json');
+    writeFileSync(path, JSON.stringify(this.runtime.toJSON()), { mode: 0o600 });
+    return path;
+  }
+
+  private dumpDir(): string {
+    return this.opts.dumpDir ?? process.env.TMPDIR ?? '/tmp';
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.busy.then(fn, fn);
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
+ * -P: the VRRP side alone in this process, driven by signals until SIGTERM/SIGINT. Resolves with the exit
+ * code.
+ */
+export async function runVrrpForeground(opts: VrrpProcessOptions, log: Log): Promise<number> {
+  const proc = new VrrpProcess(opts, log);
+  const failed = await proc.start();
+  if (failed !== undefined) return failed;
+  log.info('Startup complete');
+  return new Promise<number>((resolve) => {
+    const handlers: Array<[NodeJS.Signals, () => void]> = [];
+    const on = (sig: NodeJS.Signals, fn: () => void) => {
+      process.on(sig, fn);
+      handlers.push([sig, fn]);
+    };
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      log.info('Stopping');
+      void proc.stop().catch((e: unknown) => log.error(`stop: ${(e as Error).message}`)).finally(() => {
+        for (const [s, fn] of handlers) process.off(s, fn);
+        log.info('Stopped');
+        resolve(0);
+      });
+    };
+    on('SIGTERM', stop);
+    on('SIGINT', stop);
+    on('SIGHUP', () => {
+      if (stopping) return;
+      log.info('Reloading ...');
+      void proc.reload().then(() => log.info('Reload complete'), (e: unknown) => log.error(`reload: ${(e as Error).message}`));
+    });
+    on('SIGUSR1', () => void proc.dumpData());
+    on('SIGUSR2', () => void proc.dumpStats());
+    bindRealtime(on, proc);
+  });
+}
+
+/** SIGRTMIN+2 (JSON) and SIGRTMAX-1 (STATS_CLEAR), where Node can listen for them. */
+function bindRealtime(on: (sig: NodeJS.Signals, fn: () => void) => void, proc: VrrpProcess): void {
+  for (const [sig, fn] of [['SIGRTMIN+2', () => proc.dumpJson()], ['SIGRTMAX-1', () => proc.dumpStats(true)]] as const) {
+    try {
+      on(sig as NodeJS.Signals, () => void fn());
+    } catch { /* this Node cannot listen for real-time signals */ }
+  }
+}

@@ -1,0 +1,44 @@
+// What the VRRP runtime needs besides the network ports (ports.ts): a clock with timers, a way to run
+// scripts, the notify FIFO, and track_file reading. The process (src/core/vrrp.ts) binds them to Node;
+// tests bind them to fakes with an explicit clock.
+import type { ScriptRef } from '../config/model/script.js';
+import type { ScriptOutcome } from './events.js';
+
+export type TimerHandle = unknown;
+
+/** A monotonic clock in milliseconds and one-shot timers on it. */
+export interface Clock {
+  now(): number;
+  setTimer(delayMs: number, fn: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+/** The process's own clock: performance.now() and setTimeout. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer: (ms, fn) => setTimeout(fn, Math.max(0, ms)),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface ScriptPort {
+  /**
+   * Launch a notify script with `args` appended to its argv, fire-and-forget. The promise settles when it
+   * has exited (only shutdown waits for that, and only briefly); a launch failure is logged by the port.
+   */
+  notify(script: ScriptRef, args: readonly string[]): Promise<void>;
+  /** Run a vrrp_script; kill it after `timeoutMs` and report how it ended. */
+  check(script: ScriptRef, timeoutMs: number): Promise<ScriptOutcome>;
+}
+
+/** The notify FIFO(s): one line per state change, newline added by the port. */
+export interface FifoPort {
+  write(line: string): void;
+  close(): void;
+}
+
+/** track_file: the integer a file holds (0 when missing, empty or not a number), and change notification. */
+export interface TrackFilePort {
+  read(path: string): number;
+  watch(path: string, onChange: () => void): void;
+  close(): void;
+}
