@@ -654,6 +654,8 @@ export function parseCheckerDump(lines: readonly string[]): ComparableVirtualSer
       continue;
     }
     if (section === 'other' || !/^\s/.test(line) || line.trim() === '') continue;
+    // The parent's global-definitions dump can interleave with the checker's: its script lines are not ours.
+    if (/^\s*(Default script uid:gid|Script security|Script user)/.test(line)) continue;
     const indent = line.length - line.trimStart().length;
     const text = line.trim();
 
