@@ -261,10 +261,12 @@ export class IpvsClient implements IpvsPort {
     const op = ipvsCmdName(m.cmd);
     const conn = await this.connection();
     let frames: GenlFrame[];
-    try {
-      frames = await this.request(conn, op, entry, dump, (seq) =>
+    const send = () =>
+      this.request(conn, op, entry, dump, (seq) =>
         encodeIpvsMessage(m, { type: conn.familyId, flags: NLM_F_REQUEST | (dump ? NLM_F_DUMP : NLM_F_ACK), seq, port: conn.channel.port }),
       );
+    try {
+      frames = await (dump ? this.oneDumpAtATime(send) : send());
     } catch (e) {
       if (mayRetry && e instanceof IpvsError && e.errno === ENOENT && (await this.familyMoved(conn))) {
         return this.ipvs(m, entry, dump, destAf, false);
@@ -286,6 +288,14 @@ export class IpvsClient implements IpvsPort {
     const was = conn.familyId;
     this.breakConnection(conn, (p) => new IpvsSocketError(p.op, p.entry, `the IPVS family moved from id ${was} to ${id} (ip_vs reloaded)`));
     return true;
+  }
+
+  /** The kernel answers a second dump on a socket with EBUSY while one runs: dumps wait their turn. */
+  private dumpTail: Promise<unknown> = Promise.resolve();
+  private oneDumpAtATime<T>(run: () => Promise<T>): Promise<T> {
+    const p = this.dumpTail.then(run, run);
+    this.dumpTail = p.catch(() => undefined);
+    return p;
   }
 
   private nextSeq(): number {
