@@ -119,8 +119,12 @@ export class NodeScriptPort implements ScriptPort {
         this.children.delete(child);
         clearTimeout(timer);
         if (kill) clearTimeout(kill);
-        if (timedOut) resolve({ timedOut: true });
-        else if (signal) resolve({ signal: signalNumber(signal) });
+        if (timedOut) {
+          // as keepalived: once the script has died of our SIGTERM, whatever it left in its group is killed
+          this.signal(child, 'SIGKILL');
+          return resolve({ timedOut: true });
+        }
+        if (signal) resolve({ signal: signalNumber(signal) });
         else resolve({ exitCode: code ?? 0 });
       });
     });

@@ -282,6 +282,8 @@ export interface FileCheck {
   pos: Position;
   /** Name of a top-level track_file block. */
   trackFile: string;
+  /** That block's `file`: the path the value is read from. */
+  file: string;
   /** Multiplier of the value read; default the track_file's own weight and reverse. */
   weight: number;
   weightReverse: boolean;

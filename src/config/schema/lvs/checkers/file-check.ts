@@ -51,6 +51,8 @@ export function fileCheckKeyword(registry: SchemaRegistry): KeywordSpec<RsDraft>
           kind: 'FILE_CHECK',
           pos: s.pos,
           trackFile,
+          // a checker whose track_file is missing is dropped later (complete.ts)
+          file: tf?.file ?? '',
           weight: d.weight ?? tf?.weight ?? 1,
           weightReverse: d.weight !== undefined ? d.weightReverse ?? false : tf?.weightReverse ?? false,
         };
