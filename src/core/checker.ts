@@ -2,8 +2,17 @@
 // program the IPVS table by diff, keep it level-triggered (periodic re-sync repairs entries changed
 // behind our back), reload on SIGHUP (a configuration that cannot run is refused and the running
 // table kept), and on SIGTERM remove the owned entries unless -I (or flush with lvs_flush_on_stop).
-// Health checks arrive with the checker engine; until then every real server is up as at start-up.
+// Health comes from the check engine (src/check): its verdicts change what the table should hold, and
+// every change is one more reconcile pass. ha_suspend learns whether a virtual server's address is on
+// this host from rtnetlink address events, as keepalived's netlink reflector does.
 import type { KeepalivedConfig } from '../config/model/index.js';
+import type { VirtualServer } from '../config/model/lvs.js';
+import { CheckEngine } from '../check/engine.js';
+import { systemClock } from '../check/clock.js';
+import { NodeCheckPorts } from './check-ports.js';
+import { NodeScriptPort } from './scripts.js';
+import { NotifyFifoWriter } from './notify-fifo.js';
+import { AddressClient } from '../netlink/address-client.js';
 import { loadConfig, configTestExitCode, formatDiagnostic } from '../config/index.js';
 import { desiredIpvs, type DesiredIpvs } from '../ipvs/desired.js';
 import { IpvsReconciler } from '../ipvs/reconciler.js';
@@ -20,6 +29,12 @@ export interface CheckerOptions {
   resyncMs: number;
   /** Stretch the period on big tables so a re-sync costs at most ~5% of the time (default period only). */
   adaptiveResync?: boolean;
+}
+
+/** What the checker process needs besides IPVS; tests replace parts. */
+export interface CheckerDeps {
+  /** Local addresses and their changes (ha_suspend); opened only when a virtual server has ha_suspend. */
+  addresses?: () => Pick<AddressClient, 'addresses' | 'subscribe' | 'close'>;
 }
 
 /** keepalived's child exit codes: 0 ok, 1 fatal (IPVS unusable), 2 configuration. */
@@ -48,9 +63,98 @@ export class CheckerProcess {
   private savedTimeouts?: IpvsTimeouts;
   private stopping = false;
   private lastPassMs = 0;
+  private engine?: CheckEngine;
+  private scripts?: NodeScriptPort;
+  private checkPorts?: NodeCheckPorts;
+  private fifo?: NotifyFifoWriter;
+  private addressClient?: Pick<AddressClient, 'addresses' | 'subscribe' | 'close'>;
+  /** Addresses on this host (canonical text), kept only while some virtual server has ha_suspend. */
+  private readonly localAddresses = new Map<string, number>();
 
-  constructor(private readonly opts: CheckerOptions, private readonly port: IpvsPort, private readonly log: Log) {
+  constructor(
+    private readonly opts: CheckerOptions,
+    private readonly port: IpvsPort,
+    private readonly log: Log,
+    private readonly deps: CheckerDeps = {},
+  ) {
     this.reconciler = new IpvsReconciler(port, log);
+  }
+
+  /** The table the configuration and the checkers' verdicts want now. */
+  private want(config: KeepalivedConfig): DesiredIpvs {
+    return desiredIpvs(config.lvs, this.engine?.health());
+  }
+
+  private startEngine(config: KeepalivedConfig): void {
+    this.scripts = new NodeScriptPort(() => this.config?.global ?? config.global, this.log);
+    this.checkPorts = new NodeCheckPorts(this.scripts);
+    const scripts = this.scripts;
+    const checkPorts = this.checkPorts;
+    this.engine = new CheckEngine({
+      clock: systemClock,
+      random: Math.random,
+      log: this.log,
+      ports: {
+        runScript: (s, ms) => checkPorts.runScript(s, ms),
+        icmpEcho: (a, f, o) => checkPorts.icmpEcho(a, f, o),
+        readTrackFile: (p) => checkPorts.readTrackFile(p),
+        notify: (s, args) => scripts.notify(s, args),
+      },
+    });
+    this.engine.onChange(() => {
+      if (!this.config || this.stopping) return;
+      this.desired = this.want(this.config);
+      void this.pass();
+    });
+    this.engine.onEvent((e) => {
+      if (e.type === 'rs') this.fifo?.write(`RS ${e.rs} ${e.vs} ${e.alive ? 'UP' : 'DOWN'}`);
+      else this.fifo?.write(`VS ${e.vs} ${e.up ? 'UP' : 'DOWN'}`);
+    });
+  }
+
+  private openFifo(config: KeepalivedConfig): void {
+    this.fifo?.close();
+    this.fifo = undefined;
+    const fifos = [config.global.notifyFifo, config.global.lvsNotifyFifo].filter((f) => f !== undefined);
+    if (fifos.length > 0 && this.scripts) this.fifo = new NotifyFifoWriter(fifos, this.scripts, this.log);
+  }
+
+  private engineOptions(config: KeepalivedConfig) {
+    return {
+      vipPresent: (vs: VirtualServer) => this.vipPresent(vs),
+      logAllFailures: config.global.checkerLogAllFailures,
+      rsInitNotifies: config.global.rsInitNotifies,
+    };
+  }
+
+  /** ha_suspend: the virtual server's address is configured on this host (fwmark and group services always are). */
+  private vipPresent(vs: VirtualServer): boolean {
+    return vs.service.kind !== 'address' || (this.localAddresses.get(vs.service.address.text) ?? 0) > 0;
+  }
+
+  /** Reads the local addresses and follows their changes, when some virtual server has ha_suspend. */
+  private async watchAddresses(config: KeepalivedConfig): Promise<void> {
+    if (this.addressClient || !config.lvs.virtualServers.some((vs) => vs.haSuspend)) return;
+    const client = (this.deps.addresses ?? (() => new AddressClient({ onEventTrouble: (e) => this.log.warn(`netlink events: ${e.message}`) })))();
+    this.addressClient = client;
+    client.subscribe((e) => {
+      if (e.kind !== 'address-added' && e.kind !== 'address-removed') return;
+      const a = e.address.address;
+      const n = (this.localAddresses.get(a) ?? 0) + (e.kind === 'address-added' ? 1 : -1);
+      if (n > 0) this.localAddresses.set(a, n);
+      else this.localAddresses.delete(a);
+      const config = this.config;
+      if (!config || !this.engine) return;
+      const affected = config.lvs.virtualServers.filter((vs) => vs.haSuspend && vs.service.kind === 'address' && vs.service.address.text === a);
+      if (affected.length === 0) return;
+      this.log.info(`Netlink reflector reports IP ${a} ${e.kind === 'address-added' ? 'added' : 'removed'}`, { event: 'check.address', address: a });
+      for (const vs of affected) this.engine.setHaSuspended(vs.key, !this.vipPresent(vs));
+    });
+    try {
+      for (const a of await client.addresses()) this.localAddresses.set(a.address, (this.localAddresses.get(a.address) ?? 0) + 1);
+    } catch (e) {
+      this.log.error(`Cannot read local addresses for ha_suspend: ${(e as Error).message}`);
+    }
   }
 
   /** Start-up: returns an exit code if the process cannot run. */
@@ -71,7 +175,11 @@ export class CheckerProcess {
       await this.port.flush();
     }
     await this.applyTimeouts(config);
-    this.desired = desiredIpvs(config.lvs);
+    await this.watchAddresses(config);
+    this.startEngine(config);
+    this.openFifo(config);
+    this.engine!.start(config.lvs, this.engineOptions(config));
+    this.desired = this.want(config);
     await this.pass();
     return undefined;
   }
@@ -119,7 +227,10 @@ export class CheckerProcess {
     }
     this.config = config;
     await this.applyTimeouts(config);
-    this.desired = desiredIpvs(config.lvs);
+    await this.watchAddresses(config);
+    this.openFifo(config);
+    this.engine?.reload(config.lvs, this.engineOptions(config));
+    this.desired = this.want(config);
     await this.pass();
   }
 
@@ -129,6 +240,11 @@ export class CheckerProcess {
     await this.running;
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.engine?.stop();
+    this.checkPorts?.close();
+    this.addressClient?.close();
+    this.fifo?.close();
+    this.scripts?.killAll();
     if (!config || !desired) return;
     if (!this.opts.dontReleaseIpvs) {
       if (config.global.lvsFlushOnStop === 'full') {

@@ -146,8 +146,14 @@ export class IpvsReconciler {
         );
         break;
       case 'edit-dest':
-        if (op.from.weight !== op.dest.weight) {
-          this.log.info(`Changing weight from ${op.from.weight} to ${op.dest.weight} for service ${destText(op.dest, op.service)} of VS ${vs}`, {
+        // keepalived's words: an inhibited server going to weight 0 is "Disabling", coming back "Enabling";
+        // any other weight change is applied only to a live server, so it is an "active service".
+        if (op.from.weight > 0 && op.dest.weight === 0) {
+          this.log.info(`Disabling service ${destText(op.dest, op.service)} of VS ${vs}`, { ...fields, rs: destText(op.dest, op.service), from: op.from.weight, to: 0 });
+        } else if (op.from.weight === 0 && op.dest.weight > 0) {
+          this.log.info(`Enabling service ${destText(op.dest, op.service)} of VS ${vs}`, { ...fields, rs: destText(op.dest, op.service), from: 0, to: op.dest.weight });
+        } else if (op.from.weight !== op.dest.weight) {
+          this.log.info(`Changing weight from ${op.from.weight} to ${op.dest.weight} for active service ${destText(op.dest, op.service)} of VS ${vs}`, {
             ...fields, rs: destText(op.dest, op.service), from: op.from.weight, to: op.dest.weight,
           });
         } else this.log.info(`Updating service ${destText(op.dest, op.service)} of VS ${vs}`, { ...fields, rs: destText(op.dest, op.service) });

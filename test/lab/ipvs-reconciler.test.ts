@@ -374,7 +374,7 @@ describe('IPVS reconciler in the kernel (UML, our daemon)', { timeout: 10 * 60_0
 
   test('(a) a one-line weight change is exactly one edit, and the kernel has the new weight', () => {
     assert.deepEqual(ops(logBetween(run, 'a', 'weight', 'weight-end')), [
-      'Changing weight from 2 to 7 for service [10.60.1.2]:tcp:8080 of VS [10.60.0.1]:tcp:80',
+      'Changing weight from 2 to 7 for active service [10.60.1.2]:tcp:8080 of VS [10.60.0.1]:tcp:80',
     ]);
     assert.deepEqual(table(run, 'a', 'weight'), sorted([...ourTable(RS2), ...FOREIGN, FOREIGN_IN_OURS]));
   });
@@ -394,7 +394,7 @@ describe('IPVS reconciler in the kernel (UML, our daemon)', { timeout: 10 * 60_0
 
     assert.ok(ms(run, 'a', 'repair-edit-ms') >= 0 && ms(run, 'a', 'repair-edit-ms') < 5000, `ipvsadm -e repaired after ${ms(run, 'a', 'repair-edit-ms')} ms`);
     assert.deepEqual(ops(logBetween(run, 'a', 'repair-edit', 'repair-edit-end')), [
-      'Changing weight from 9 to 7 for service [10.60.1.2]:tcp:8080 of VS [10.60.0.1]:tcp:80',
+      'Changing weight from 9 to 7 for active service [10.60.1.2]:tcp:8080 of VS [10.60.0.1]:tcp:80',
     ]);
     assert.deepEqual(table(run, 'a', 'repair-edit'), want);
 

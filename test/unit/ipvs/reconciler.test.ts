@@ -39,7 +39,7 @@ test('a reload that changes one weight is one edit-dest, logged in keepalived wo
   k.calls.length = 0;
   await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2', 7))).lvs));
   assert.deepEqual(k.calls, ['edit-dest']);
-  assert.ok(log.lines.some((l) => l.msg === 'Changing weight from 1 to 7 for service [10.1.0.2]:tcp:80 of VS [10.0.0.1]:tcp:80'));
+  assert.ok(log.lines.some((l) => l.msg === 'Changing weight from 1 to 7 for active service [10.1.0.2]:tcp:80 of VS [10.0.0.1]:tcp:80'));
 });
 
 test('a reload that drops a virtual server removes its real servers, then the service', async () => {
