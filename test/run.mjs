@@ -14,6 +14,8 @@ for (const [bin, pkg] of [
   ['/usr/sbin/modprobe', 'kmod'],
   ['/usr/bin/ip', 'iproute2'],
   ['/usr/bin/tcpdump', 'tcpdump'],
+  ['/usr/sbin/nft', 'nftables'],
+  ['/usr/bin/openssl', 'openssl'],
 ]) {
   if (!existsSync(bin) && !existsSync(bin.replace('/usr', ''))) problems.push(`${bin} is missing (Debian package ${pkg})`);
 }

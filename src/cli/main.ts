@@ -5,6 +5,8 @@ import { runConfigTest } from './config-test.js';
 import { SIGNAL_FUNCTIONS } from './signals.js';
 import { KEEPALIVED_COMPAT, ourVersion } from './version.js';
 import { DEFAULT_CONFIG_FILE } from '../config/index.js';
+import { parseFacility } from '../core/log-format.js';
+import { LOG_LEVELS, type LogLevel } from '../core/log-levels.js';
 
 export interface CliOptions {
   useFile: string;
@@ -15,7 +17,10 @@ export interface CliOptions {
   logConsole?: boolean;
   logDetail?: boolean;
   logFacility?: string;
-  noSyslog?: boolean;
+  /** false with -G (commander's --no-syslog negation). */
+  syslog?: boolean;
+  logFormat?: 'text' | 'json';
+  logLevel?: LogLevel;
   logFile?: string;
   flushLogFile?: boolean;
   umask?: string;
@@ -58,6 +63,8 @@ export function buildProgram(): Command {
     .option('-D, --log-detail', 'detailed log messages')
     .option('-S, --log-facility <facility>', '0-7 or local0-7, user, daemon: set syslog facility')
     .option('-G, --no-syslog', "don't log via syslog")
+    .addOption(new Option('--log-format <format>', 'keepalived-ts: log lines as text (keepalived\'s wording) or json (pino, with structured fields)').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-level <level>', 'keepalived-ts: lowest level logged (default info, debug with -D)').choices([...LOG_LEVELS]))
     .option('-g, --log-file <file>', 'also log to a file (not built into Debian keepalived)')
     .option('--flush-log-file', 'flush the log file after each write')
     .option('-u, --umask <mask>', 'umask for file creation (in numeric form)')
@@ -137,6 +144,12 @@ export async function main(argv: string[]): Promise<number> {
   for (const [key, flag] of NOT_BUILT_YET) {
     if (opts[key] !== undefined && opts[key] !== false) process.stderr.write(`keepalived-ts: ${flag} is not supported yet; ignored\n`);
   }
+  let facility: number | undefined;
+  if (opts.logFacility !== undefined) {
+    facility = parseFacility(opts.logFacility);
+    // keepalived warns and keeps the default (daemon)
+    if (facility === undefined) process.stderr.write(`Invalid log facility '${opts.logFacility}'\n`);
+  }
   const { runDaemon } = await import('../core/daemon.js');
   return runDaemon({
     configFile: opts.useFile,
@@ -144,6 +157,14 @@ export async function main(argv: string[]): Promise<number> {
     vrrpOnly: !!opts.vrrp,
     checkOnly: !!opts.check,
     logDetail: !!opts.logDetail,
+    log: {
+      detail: !!opts.logDetail,
+      console: !!opts.logConsole,
+      syslog: opts.syslog !== false,
+      facility,
+      json: opts.logFormat === 'json',
+      level: opts.logLevel,
+    },
     dontReleaseIpvs: !!opts.dontReleaseIpvs,
     dontReleaseVrrp: !!opts.dontReleaseVrrp,
     resyncMs: process.env.KT_IPVS_RESYNC_MS ? Number(process.env.KT_IPVS_RESYNC_MS) : undefined,

@@ -1,8 +1,8 @@
 // The VRRP side on its own event loop (a worker thread), so a checker burst, a big reload or a GC pause on
 // the main thread never delays an advert. The main thread forwards signals as messages; the worker logs
-// to stderr itself. Separate processes (keepalived's model) come later.
+// to stderr itself (as Keepalived_vrrp). Separate processes (keepalived's model) come later.
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { consoleLog } from './console-log.js';
+import { createLog, IDENT, type LogSettings } from './logging.js';
 import { VrrpProcess, type VrrpProcessOptions } from './vrrp.js';
 
 type Request = { op: 'stop' | 'reload' | 'stats' | 'stats-clear' | 'data' | 'json'; id: number };
@@ -10,13 +10,13 @@ type Reply = { id: number; done: true; error?: string } | { started: true; rc?: 
 
 interface WorkerData {
   opts: VrrpProcessOptions;
-  logDetail: boolean;
+  log: LogSettings;
 }
 
 if (parentPort && (workerData as { kind?: string } | undefined)?.kind === 'keepalived-ts-vrrp') {
   const port = parentPort;
-  const { opts, logDetail } = (workerData as { data: WorkerData }).data;
-  const log = consoleLog({ detail: logDetail });
+  const { opts, log: logSettings } = (workerData as { data: WorkerData }).data;
+  const log = createLog({ ...logSettings, ident: IDENT.vrrp });
   const proc = new VrrpProcess(opts, log);
   port.on('message', (m: Request) => {
     const run = async () => {
@@ -61,8 +61,8 @@ export class VrrpWorker {
   }
 
   /** Starts the worker; resolves with it once its start-up is over, or with the exit code it failed with. */
-  static start(opts: VrrpProcessOptions, logDetail: boolean): Promise<{ worker?: VrrpWorker; rc?: number }> {
-    const data: WorkerData = { opts, logDetail };
+  static start(opts: VrrpProcessOptions, log: LogSettings): Promise<{ worker?: VrrpWorker; rc?: number }> {
+    const data: WorkerData = { opts, log };
     const w = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: { kind: 'keepalived-ts-vrrp', data } });
     return new Promise((resolve) => {
       const onExit = (code: number) => resolve({ rc: code || 1 });

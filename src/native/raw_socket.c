@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #ifndef IPV6_MULTICAST_ALL
@@ -500,6 +502,33 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// sendUnixDatagram(address: Buffer, data: Buffer): one datagram to an AF_UNIX SOCK_DGRAM socket, which Node
+// cannot send. Used for systemd's notify socket (sd_notify protocol). `address` is the exact sun_path bytes:
+// a path, or a NUL then the name for an abstract socket (whose length, not a terminator, delimits it).
+// Never blocks the loop (MSG_DONTWAIT): a full receiver gives EAGAIN, which the caller reports.
+static napi_value js_send_unix_datagram(napi_env env, napi_callback_info info) {
+  size_t argc = 2, alen = 0, dlen = 0;
+  napi_value argv[2];
+  void *addr = NULL, *data = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_buffer_info(env, argv[0], &addr, &alen) != napi_ok ||
+      napi_get_buffer_info(env, argv[1], &data, &dlen) != napi_ok)
+    return throw_errno(env, "sendto", EINVAL);
+  struct sockaddr_un sun;
+  memset(&sun, 0, sizeof sun);
+  sun.sun_family = AF_UNIX;
+  if (alen == 0 || alen > sizeof sun.sun_path) return throw_errno(env, "sendto", ENAMETOOLONG);
+  memcpy(sun.sun_path, addr, alen);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  ssize_t n = sendto(fd, data, dlen, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sun,
+                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + alen));
+  int err = errno;
+  close(fd);
+  if (n < 0) return throw_errno(env, "sendto", err);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"openRaw", NULL, open_raw, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -509,6 +538,7 @@ NAPI_MODULE_INIT() {
       {"setTtl", NULL, js_set_ttl, NULL, NULL, NULL, napi_enumerable, NULL},
       {"bind", NULL, js_bind, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendUnixDatagram", NULL, js_send_unix_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

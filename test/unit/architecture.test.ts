@@ -46,10 +46,14 @@ const MAY_IMPORT: Record<string, string[]> = {
 const PURE = [
   /^src\/config\/(?!host-env|fs-host|index)[^/]+\.ts$/,
   /^src\/config\/(schema|model|validate)\//,
-  /^src\/vrrp\/(packet|validate|fsm|fsm-|timers|track|sync-group|events|effects|log-events|params|instance|ipv4-header|garp|reload|runtime-(adverts|dumps|stats|interfaces))/,
+  /^src\/vrrp\/(packet|validate|fsm|fsm-|timers|track|sync-group|events|effects|log-events|params|instance|ipv4-header|garp|reload|firewall|runtime-(adverts|dumps|stats|interfaces))/,
   /^src\/ipvs\/(plan|desired|table|keys|types)\.ts$/,
+  /^src\/check\/(policy|messages|health|identity|probe)\.ts$/,
+  /^src\/check\/checkers\/dns-packet\.ts$/,
   /^src\/netlink\/(ipvs-attrs|rtnl-(address|route|rule|decode|names))\.ts$/,
+  /^src\/check\/checkers\/(http-response|pcre|smtp-reply)\.ts$/,
   /^src\/lib\//,
+  /^src\/core\/log-(format|levels)\.ts$/,
   /^grammar\//,
 ];
 const IO = /^node:(fs|net|dgram|child_process|http|https|tls|os|worker_threads)(\/|$)/;
