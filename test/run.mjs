@@ -16,6 +16,7 @@ for (const [bin, pkg] of [
   ['/usr/bin/tcpdump', 'tcpdump'],
   ['/usr/sbin/nft', 'nftables'],
   ['/usr/bin/openssl', 'openssl'],
+  ['/usr/sbin/debootstrap', 'debootstrap'],
 ]) {
   if (!existsSync(bin) && !existsSync(bin.replace('/usr', ''))) problems.push(`${bin} is missing (Debian package ${pkg})`);
 }
