@@ -45,7 +45,8 @@ export interface FirewallEffect {
   op: 'add' | 'remove';
 }
 
-export type GarpReason = 'master' | 'master-delayed' | 'refresh' | 'lower-prio' | 'lower-prio-delayed';
+/** Why a burst goes out; `split-brain-refresh` is ours (params.ts garpSplitBrainRefreshMs). */
+export type GarpReason = 'master' | 'master-delayed' | 'refresh' | 'split-brain-refresh' | 'lower-prio' | 'lower-prio-delayed';
 
 /**
  * A burst of gratuitous ARPs (IPv4 addresses) / unsolicited neighbour adverts (IPv6): `repeat` rounds over

@@ -7,6 +7,7 @@ import { notifyEffect } from './effects.js';
 import type { StepContext } from './fsm-context.js';
 import type { ReceivedAdvert } from './events.js';
 import { vrrpLog } from './log-events.js';
+import type { InstanceParams } from './params.js';
 import { canGotoMaster, type MemberTransitions } from './sync-group.js';
 import { adoptMasterAdverInt, csToMs, masterDownInterval, skewTime } from './timers.js';
 import { PRIO_OWNER } from './track.js';
@@ -91,7 +92,8 @@ function becomeMaster(ctx: StepContext, name: string): void {
     ctx.emit({ kind: 'rules', instance: name, op: 'add', rules: p.rules });
   }
   sendGarp(ctx, name, p.garpMasterRepeat, 'master');
-  s.garpRefreshAt = p.garpMasterRefreshMs > 0 ? ctx.now + p.garpMasterRefreshMs : undefined;
+  const refresh = garpRefresh(p);
+  s.garpRefreshAt = refresh ? ctx.now + refresh.ms : undefined;
   notifyInstance(ctx, name);
 }
 
@@ -107,10 +109,22 @@ export function masterTx(ctx: StepContext, name: string): void {
     ctx.log(vrrpLog.entering(name, 'MASTER'));
     becomeMaster(ctx, name);
     if (p.garpMasterDelayMs > 0) s.garpDelayedAt = ctx.now + p.garpMasterDelayMs;
-  } else if (p.garpMasterRefreshMs > 0 && s.garpRefreshAt !== undefined && ctx.now > s.garpRefreshAt) {
-    sendGarp(ctx, name, p.garpMasterRefreshRepeat, 'refresh');
-    s.garpRefreshAt = ctx.now + p.garpMasterRefreshMs;
+  } else {
+    const refresh = garpRefresh(p);
+    // keepalived refreshes with the first advert after the time; ours goes with the advert due at it
+    const due = refresh && s.garpRefreshAt !== undefined && (refresh.reason === 'refresh' ? ctx.now > s.garpRefreshAt : ctx.now >= s.garpRefreshAt);
+    if (due) {
+      sendGarp(ctx, name, refresh.repeat, refresh.reason);
+      s.garpRefreshAt = ctx.now + refresh.ms;
+    }
   }
+}
+
+/** The periodic re-announcement while master: garp_master_refresh if configured, else ours, if on. */
+function garpRefresh(p: InstanceParams): { ms: number; repeat: number; reason: GarpReason } | undefined {
+  if (p.garpMasterRefreshMs > 0) return { ms: p.garpMasterRefreshMs, repeat: p.garpMasterRefreshRepeat, reason: 'refresh' };
+  if (p.garpSplitBrainRefreshMs > 0) return { ms: p.garpSplitBrainRefreshMs, repeat: 1, reason: 'split-brain-refresh' };
+  return undefined;
 }
 
 /** keepalived's vrrp_state_goto_master; false when the sync group holds the instance in BACKUP. */

@@ -32,6 +32,15 @@ export interface InstanceParams {
   readonly garpMasterRepeat: number;
   readonly garpMasterRefreshMs: number;
   readonly garpMasterRefreshRepeat: number;
+  /**
+   * Ours (split-brain recovery, USER-PAINS items 3 and 4): with no garp_master_refresh configured, a master
+   * re-announces each address once every this many ms (0: never). A loser that hears the winner first
+   * yields without a word (keepalived's default), so no winner can know the LAN followed the loser while
+   * they were split; re-announcing every three advert intervals puts the LAN back on the winner within
+   * three adverts of the heal. That is also about the master-down interval, the shortest split that can
+   * make a second master at all. Off in strict mode (no repeated GARPs there) and with splitBrainRecovery off.
+   */
+  readonly garpSplitBrainRefreshMs: number;
   readonly garpLowerPrioDelayMs: number;
   readonly garpLowerPrioRepeat: number;
   readonly garpIntervalMs: number;
@@ -129,6 +138,9 @@ function tracking(inst: VrrpInstance, group?: VrrpSyncGroup): InstanceTracking {
 
 const ms = (seconds: number) => Math.round(seconds * 1_000_000) / 1000;
 
+/** Advert intervals between a master's re-announcements under split-brain recovery. */
+export const SPLIT_BRAIN_REFRESH_ADVERTS = 3;
+
 export function instanceParams(inst: VrrpInstance, globals: ParamGlobals, group?: VrrpSyncGroup, opts: ParamOptions = {}): InstanceParams {
   const splitBrainRecovery = opts.splitBrainRecovery ?? true;
   return {
@@ -149,6 +161,8 @@ export function instanceParams(inst: VrrpInstance, globals: ParamGlobals, group?
     garpMasterRepeat: inst.garpMasterRepeat,
     garpMasterRefreshMs: ms(inst.garpMasterRefresh),
     garpMasterRefreshRepeat: inst.garpMasterRefreshRepeat,
+    garpSplitBrainRefreshMs: splitBrainRecovery && !inst.strictMode && !(inst.garpMasterRefresh > 0)
+      ? SPLIT_BRAIN_REFRESH_ADVERTS * advertIntervalCs(inst.advertInt) * 10 : 0,
     garpLowerPrioDelayMs: ms(inst.garpLowerPrioDelay),
     garpLowerPrioRepeat: inst.garpLowerPrioRepeat,
     garpIntervalMs: ms(globals.vrrpGarpInterval),

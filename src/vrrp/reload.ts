@@ -4,9 +4,10 @@
 // one GARP burst for all VIPs when an address was added. New instances start as at start-up. Old
 // instances that vanished send priority 0 if MASTER, release their addresses and report DELETED (with
 // notify_deleted) or FAULT. vrrp_script results carry over by name. A sync group whose membership changed
-// restarts with all its members.
+// restarts with all its members. With fifo_write_vrrp_states_on_reload the states that did not change are
+// written to the notify FIFO(s).
 import type { VirtualIpAddress, VrrpInstance } from '../config/model/vrrp.js';
-import type { VrrpEffect } from './effects.js';
+import { notifyEffect, type VrrpEffect } from './effects.js';
 import { StepContext, type Draft } from './fsm-context.js';
 import { step } from './fsm.js';
 import { initialFsmState, type FsmState, type GroupState, type InstanceState, type Observed } from './fsm-state.js';
@@ -77,6 +78,8 @@ export interface CarryInput {
   /** Fresh observations of the machine (the runtime re-reports them as events after the reload). */
   observed: Partial<Observed>;
   now: number;
+  /** fifo_write_vrrp_states_on_reload. */
+  fifoStates?: boolean;
 }
 
 function entryKey(v: VirtualIpAddress): string {
@@ -184,5 +187,28 @@ export function carryOver(input: CarryInput): { state: FsmState; effects: VrrpEf
     if (rules.added.length) ctx.emit({ kind: 'rules', instance: p.name, op: 'add', rules: rules.added });
     if (added) sendGarp(ctx, p.name, p.garpMasterRepeat, 'master');
   }
-  return { state: ctx.result(), effects: [...sub.effects, ...ctx.effects] };
+  const state = ctx.result();
+  // what started afresh has announced itself already
+  const fifo = input.fifoStates ? reloadFifoStates(state, { instances: freshNames, groups: new Set(subParams.syncGroups.map((g) => g.name)) }) : [];
+  return { state, effects: [...sub.effects, ...ctx.effects, ...fifo] };
+}
+
+/**
+ * fifo_write_vrrp_states_on_reload: every sync group's state, then every instance's, as notify FIFO lines
+ * only (no scripts run), in keepalived's order. keepalived 2.2.7 leaves out the instances that stay MASTER
+ * (measured: after SIGHUP it wrote `GROUP "G1" MASTER 0` and `INSTANCE "VI_2" FAULT 150` but nothing for
+ * its two masters), so a FIFO reader started afresh never learns them; we write them too.
+ */
+export function reloadFifoStates(state: FsmState, skip: { instances?: ReadonlySet<string>; groups?: ReadonlySet<string> } = {}): VrrpEffect[] {
+  const shown = (s: string): s is 'MASTER' | 'BACKUP' | 'FAULT' => s === 'MASTER' || s === 'BACKUP' || s === 'FAULT';
+  const out: VrrpEffect[] = [];
+  for (const g of state.params.syncGroups) {
+    const st = state.groups[g.name]?.state;
+    if (!skip.groups?.has(g.name) && st && shown(st)) out.push(notifyEffect('group', g.name, st, 0, {}));
+  }
+  for (const p of state.params.instances) {
+    const i = state.instances[p.name];
+    if (!skip.instances?.has(p.name) && i && shown(i.state)) out.push(notifyEffect('instance', p.name, i.state, i.effectivePriority, {}));
+  }
+  return out;
 }

@@ -1,8 +1,9 @@
 // What the VRRP runtime needs besides the network ports (ports.ts): a clock with timers, a way to run
-// scripts, the notify FIFO, and track_file reading. The process (src/core/vrrp.ts) binds them to Node;
-// tests bind them to fakes with an explicit clock.
+// scripts, the notify FIFO, track_file reading and the process table (track_process). The process
+// (src/core/vrrp.ts) binds them to Node; tests bind them to fakes with an explicit clock.
 import type { ScriptRef } from '../config/model/script.js';
 import type { ScriptOutcome } from './events.js';
+import type { ProcessInfo } from './track-process.js';
 
 export type TimerHandle = unknown;
 
@@ -40,5 +41,17 @@ export interface FifoPort {
 export interface TrackFilePort {
   read(path: string): number;
   watch(path: string, onChange: () => void): void;
+  close(): void;
+}
+
+/** vrrp_track_process: snapshots of the process table (zombies left out), and a stream of them. */
+export interface ProcessPort {
+  /** Every running process now; `argv` filled only when `withArgv`. */
+  scan(withArgv: boolean): Promise<ProcessInfo[]>;
+  /**
+   * A snapshot after every change the port can see (it may also repeat unchanged ones). `counted`: the
+   * processes the tracker counts now, whose exit matters most.
+   */
+  watch(withArgv: boolean, onSnapshot: (procs: readonly ProcessInfo[]) => void, counted?: () => Iterable<number>): void;
   close(): void;
 }

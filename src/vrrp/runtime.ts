@@ -11,18 +11,21 @@ import type { GlobalDefs } from '../config/model/global.js';
 import type { VirtualIpAddress, VrrpInstance, VrrpSection } from '../config/model/vrrp.js';
 import type { IpAddress } from '../lib/ip.js';
 import type { Log } from '../lib/log.js';
-import type { VrrpEffect } from './effects.js';
+import type { NotifyState, VrrpEffect } from './effects.js';
 import type { VrrpEvent } from './events.js';
+import { firewallElements, firewallSettings, type FirewallElement, type FirewallPort } from './firewall.js';
 import { initialFsmState, nextDeadline, step, type FsmState } from './fsm.js';
 import type { InstanceStateName } from './fsm-state.js';
 import { vrrpParams, type ParamOptions, type VrrpParams } from './params.js';
-import { carryOver, planReload, releaseInstances, type ReloadPlan } from './reload.js';
+import { carryOver, planReload, releaseInstances, reloadFifoStates, type ReloadPlan } from './reload.js';
 import type { AddressPort, AddressEvent, FrameSender, LinkEvent, PacketPort } from './ports.js';
 import { formatData, toJson } from './runtime-dumps.js';
 import { Announcer } from './runtime-garp.js';
 import { InterfaceTable } from './runtime-interfaces.js';
-import { systemClock, type Clock, type FifoPort, type ScriptPort, type TimerHandle, type TrackFilePort } from './runtime-ports.js';
+import { TrackProcesses } from './runtime-processes.js';
+import { systemClock, type Clock, type FifoPort, type ProcessPort, type ScriptPort, type TimerHandle, type TrackFilePort } from './runtime-ports.js';
 import { TrackScripts } from './runtime-scripts.js';
+import { processTrackParams } from './track-process.js';
 import { VrrpStats } from './runtime-stats.js';
 import { AdvertWire } from './runtime-wire.js';
 
@@ -44,11 +47,17 @@ export interface VrrpRuntimeOptions {
   clock?: Clock;
   fifo?: FifoPort;
   trackFiles?: TrackFilePort;
+  /** The process table, for vrrp_track_process. */
+  processes?: ProcessPort;
   /** Whether an interface forwards IPv6 (sets the Router flag of our NAs); default: no. */
   ipv6Forwarding?: (dev: string) => boolean;
   params?: ParamOptions;
   /** How long shutdown waits for notify_stop scripts (keepalived: about 1 s). */
   stopScriptWaitMs?: number;
+  /** no_accept drop rules (nftables); without it they are only warned about. */
+  firewall?: FirewallPort;
+  /** Told of every instance notify, when keepalived runs notify scripts (lvs_sync_daemon follows it). */
+  onInstanceState?: (instance: string, state: NotifyState) => void;
 }
 
 export class VrrpRuntime {
@@ -65,6 +74,7 @@ export class VrrpRuntime {
   private frames?: FrameSender;
   private readonly announcer: Announcer;
   private scriptsRunner?: TrackScripts;
+  private processTracker?: TrackProcesses;
   private timer?: TimerHandle;
   private armedAt?: number;
   private readonly queue: VrrpEffect[] = [];
@@ -154,13 +164,24 @@ export class VrrpRuntime {
       files[f.name] = this.o.trackFiles?.read(f.file) ?? 0;
       this.o.trackFiles?.watch(f.file, () => this.dispatch({ type: 'trackFile', name: f.name, value: this.o.trackFiles!.read(f.file) }));
     }
-    const observed = { interfaces, sourceAddresses, files };
+    const trackedProcesses = new Set(this.params.instances.flatMap((p) => p.tracking.processes.map((t) => t.name)));
+    this.processTracker = new TrackProcesses(
+      this.config.vrrp.trackProcesses.filter((t) => trackedProcesses.has(t.name)).map(processTrackParams),
+      this.o.processes, this.clock, this.log, (c) => this.dispatch({ type: 'trackProcess', name: c.name, quorum: c.quorum }),
+    );
+    const processes = await this.processTracker.start();
+    const observed = { interfaces, sourceAddresses, files, processes };
     this.phase = 'running';
     this.wire.listening = true;
     if (opts.carry) {
       const c = opts.carry;
-      const r = carryOver({ old: c.state, oldInstances: c.instances, params: this.params, instances: this.o.config.vrrp.instances, plan: c.plan, observed, now: this.clock.now() });
+      const r = carryOver({
+        old: c.state, oldInstances: c.instances, params: this.params, instances: this.o.config.vrrp.instances, plan: c.plan, observed,
+        now: this.clock.now(), fifoStates: this.config.global.fifoWriteVrrpStatesOnReload,
+      });
       this.stateValue = r.state;
+      // carried masters keep drop rules for the addresses the new configuration gives them
+      for (const p of this.params.instances) void this.o.firewall?.instance(p.name, p.firewall && r.state.instances[p.name]?.vipsSet ? this.firewallElements(p.name) : undefined);
       this.enqueue(r.effects);
       this.arm();
       // the carried instances still hold the old observations: report what is true now
@@ -169,6 +190,7 @@ export class VrrpRuntime {
         if (address?.text !== this.stateValue.observed.sourceAddresses[instance]?.text) this.dispatch({ type: 'sourceAddress', instance, address });
       }
       for (const [name, value] of Object.entries(files)) this.dispatch({ type: 'trackFile', name, value });
+      for (const [name, quorum] of Object.entries(processes)) this.dispatch({ type: 'trackProcess', name, quorum });
     } else {
       this.stateValue = initialFsmState(this.params, observed);
       this.dispatch({ type: 'startup' });
@@ -183,6 +205,7 @@ export class VrrpRuntime {
       this.dispatch({ type: 'scriptResult', name, outcome }),
     );
     this.scriptsRunner.start();
+    this.processTracker.watch();
     await this.idle();
   }
 
@@ -195,6 +218,7 @@ export class VrrpRuntime {
     const wasRunning = this.phase === 'running';
     this.phase = 'stopping';
     this.scriptsRunner?.stop();
+    this.processTracker?.stop();
     if (wasRunning) {
       const r = step(this.stateValue, { type: 'shutdown', releaseVips: opts.releaseVips ?? true }, this.clock.now());
       this.stateValue = r.state;
@@ -212,6 +236,7 @@ export class VrrpRuntime {
     this.frames?.close();
     this.frames = undefined;
     this.o.trackFiles?.close();
+    this.o.processes?.close();
     this.o.fifo?.close();
     this.o.addresses.close();
     this.phase = 'stopped';
@@ -225,6 +250,7 @@ export class VrrpRuntime {
     if (this.phase !== 'running') throw new Error('only a running VRRP runtime can hand over');
     const plan = planReload(this.stateValue, this.o.config.vrrp.instances, vrrpParams(config, params), config.vrrp.instances);
     this.scriptsRunner?.stop();
+    this.processTracker?.stop();
     const r = releaseInstances(this.stateValue, plan, this.clock.now());
     this.stateValue = r.state;
     this.enqueue(r.effects);
@@ -233,6 +259,12 @@ export class VrrpRuntime {
     await this.waitStopScripts();
     this.close();
     return { state: this.stateValue, instances: this.o.config.vrrp.instances, plan };
+  }
+
+  /** A reload that changed nothing here, with fifo_write_vrrp_states_on_reload: every state to the FIFO. */
+  writeStatesToFifo(): Promise<void> {
+    this.enqueue(reloadFifoStates(this.stateValue));
+    return this.idle();
   }
 
   /** Resolves once every effect queued so far has been executed. */
@@ -370,9 +402,10 @@ export class VrrpRuntime {
       case 'rules':
         return this.each(e.instance, e.rules, (r) => (e.op === 'add' ? this.o.addresses.addRule(r) : this.o.addresses.delRule(r)), `${e.op} rule`);
       case 'firewall':
+        if (this.o.firewall) return this.o.firewall.instance(e.instance, e.op === 'add' ? this.firewallElements(e.instance) : undefined);
         if (!this.firewallWarned) {
           this.firewallWarned = true;
-          this.log.warn(`(${e.instance}) no_accept/strict mode: nftables drop rules for the VIPs are not supported yet; the VIPs accept traffic`);
+          this.log.warn(`(${e.instance}) no_accept/strict mode: no nftables here; VIP traffic is NOT being filtered as keepalived would`);
         }
         return;
       case 'garp':
@@ -390,9 +423,15 @@ export class VrrpRuntime {
           if (this.phase === 'stopping' && e.state === 'STOP') this.stopScripts.push(p);
         }
         this.o.fifo?.write(e.fifoLine);
+        if (e.target === 'instance') this.o.onInstanceState?.(e.name, e.state);
         return;
       }
     }
+  }
+
+  private firewallElements(name: string): FirewallElement[] {
+    const settings = firewallSettings(this.config.global);
+    return settings ? firewallElements(this.instances.get(name)!, settings, (dev) => this.interfaces.link(dev)?.index) : [];
   }
 
   private sendAdvert(name: string, priority: number): void {

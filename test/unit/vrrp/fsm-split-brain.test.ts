@@ -1,16 +1,17 @@
 // Split brain (USER-PAINS item 3): two masters after a partition. When it heals the lower one yields;
 // the winner must re-announce (advert + GARP) and say "dual master" — by default, whichever advert
 // crosses the healed link first. keepalived 2.2.7 only re-announces when the loser's advert arrives
-// before the loser yields, which is a coin toss.
+// before the loser yields, which is a coin toss; against such a silent loser ours still re-announces
+// within three adverts (its periodic split-brain refresh).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParamOptions } from '../../../src/vrrp/params.js';
 import { Lan, Router, actions, counters, instanceConf, logs } from './fsm-harness.js';
 
-function splitPair(opts: ParamOptions = {}) {
+function splitPair(opts: ParamOptions = {}, loserOpts = opts) {
   const lan = new Lan(1);
   const A = lan.add(Router.fromConfig(instanceConf('  priority 150\n'), '10.0.0.1', opts), '10.0.0.1');
-  const B = lan.add(Router.fromConfig(instanceConf('  priority 100\n'), '10.0.0.2', opts), '10.0.0.2');
+  const B = lan.add(Router.fromConfig(instanceConf('  priority 100\n'), '10.0.0.2', loserOpts), '10.0.0.2');
   lan.send(A, { type: 'startup' });
   lan.send(B, { type: 'startup' });
   lan.runUntil(5000);
@@ -52,6 +53,23 @@ test('split brain healed, winner advertises first: the loser\'s parting advert s
   assert.equal(B.inst().state, 'BACKUP');
 });
 
+test('a loser that yields without a word (keepalived 2.2.7\'s defaults): the winner still re-announces within three adverts of the heal', () => {
+  const { lan, A, B } = splitPair({}, { splitBrainRecovery: false });
+  lan.runUntil(10100);
+  lan.cut.delete(A); // A's advert at 10414.062 crosses first; B yields and never speaks again
+  const t = A.now;
+  lan.runUntil(20000);
+  assert.equal(B.inst().state, 'BACKUP');
+  assert.ok(!logs(A.since(t)).some((l) => l.includes('lower priority')), 'the winner heard nothing from the loser');
+  const garps = A.effects.filter((e) => e.at >= t && e.kind === 'garp' && e.reason === 'split-brain-refresh');
+  assert.ok(garps.length > 0);
+  const first = garps[0].at - t;
+  assert.ok(first <= 3 * 1000, `first re-announcement ${first} ms after the heal`);
+  // one GARP per address every three advert intervals, on the advert due then
+  assert.deepEqual(garps.slice(0, 3).map((g) => ('repeat' in g ? g.repeat : 0)), [1, 1, 1]);
+  assert.deepEqual(garps.slice(1, 3).map((g, i) => Math.round(g.at - garps[i].at)), [3000, 3000]);
+});
+
 test('keepalived 2.2.7 exactly (splitBrainRecovery off): when the winner advertises first, nobody re-announces', () => {
   const { lan, A, B } = splitPair({ splitBrainRecovery: false });
   lan.runUntil(10100);
@@ -89,4 +107,17 @@ test('an ordinary preemption is not reported as a dual master', () => {
   // B's parting advert reached A and was answered as keepalived does, but it is no split brain
   assert.ok(logs(A.effects).some((l) => l.includes('with lower priority 100, ours 150')));
   assert.ok(!logs(A.effects).some((l) => l.includes('dual master')));
+});
+
+test('the periodic re-announcement gives way to a configured garp_master_refresh, and is off in strict mode', () => {
+  const reasons = (conf: string) => {
+    const r = Router.fromConfig(conf);
+    r.start(0);
+    r.runUntil(30000);
+    assert.equal(r.inst().state, 'MASTER');
+    return [...new Set(r.effects.flatMap((e) => (e.kind === 'garp' ? [e.reason] : [])))];
+  };
+  assert.deepEqual(reasons(instanceConf('  priority 150\n')), ['master', 'split-brain-refresh', 'master-delayed']);
+  assert.deepEqual(reasons(instanceConf('  priority 150\n  garp_master_refresh 10\n')), ['master', 'master-delayed', 'refresh']);
+  assert.deepEqual(reasons(instanceConf('  priority 150\n  strict_mode\n')), ['master', 'master-delayed']);
 });

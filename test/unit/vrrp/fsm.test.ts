@@ -346,5 +346,6 @@ test('garp_master_repeat and garp_master_delay 0 (vrrp_min_garp style): one GARP
   const r = Router.fromConfig(instanceConf('  priority 150\n  garp_master_repeat 1\n  garp_master_delay 0\n'));
   r.start(0);
   r.runUntil(PRIO150_DOWN + 20000);
-  assert.deepEqual(r.effects.flatMap((e) => (e.kind === 'garp' ? [`${e.reason} x${e.repeat}`] : [])), ['master x1']);
+  // (besides our split-brain re-announcement, one GARP every three adverts)
+  assert.deepEqual(r.effects.flatMap((e) => (e.kind === 'garp' && e.reason !== 'split-brain-refresh' ? [`${e.reason} x${e.repeat}`] : [])), ['master x1']);
 });

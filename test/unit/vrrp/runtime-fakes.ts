@@ -7,7 +7,7 @@ import type { ScriptOutcome } from '../../../src/vrrp/events.js';
 import type {
   AddressEvent, AddressPort, FrameSender, InterfaceAddress, LinkEvent, LinkInfo, PacketPort, ReceivedPacket, VrrpSocket,
 } from '../../../src/vrrp/ports.js';
-import type { Clock, FifoPort, ScriptPort, TimerHandle, TrackFilePort } from '../../../src/vrrp/runtime-ports.js';
+import type { Clock, FifoPort, ProcessPort, ScriptPort, TimerHandle, TrackFilePort } from '../../../src/vrrp/runtime-ports.js';
 import { VrrpRuntime } from '../../../src/vrrp/runtime.js';
 import { configOf } from './fsm-harness.js';
 
@@ -206,7 +206,7 @@ export interface Rig {
 }
 
 /** A runtime on one machine with eth0 (ifindex 2, 10.0.0.1/24, fe80::1) unless `links`/`addrs` say otherwise. */
-export function rig(conf: string, opts: { links?: LinkInfo[]; addrs?: InterfaceAddress[] } = {}): Rig {
+export function rig(conf: string, opts: { links?: LinkInfo[]; addrs?: InterfaceAddress[]; processes?: ProcessPort } = {}): Rig {
   const clock = new FakeClock();
   const links = opts.links ?? [{ name: 'eth0', index: 2, up: true, mac: MAC_ETH0, mtu: 1500 }];
   const addrs = opts.addrs ?? [
@@ -220,6 +220,6 @@ export function rig(conf: string, opts: { links?: LinkInfo[]; addrs?: InterfaceA
   const fifo = new FakeFifo();
   const files = new FakeTrackFiles();
   const log = recordingLog();
-  const runtime = new VrrpRuntime({ config: configOf(conf), addresses, packets, scripts, fifo, trackFiles: files, clock, log, stopScriptWaitMs: 1000 });
+  const runtime = new VrrpRuntime({ config: configOf(conf), addresses, packets, scripts, fifo, trackFiles: files, processes: opts.processes, clock, log, stopScriptWaitMs: 1000 });
   return { clock, addresses, packets, scripts, fifo, files, log, runtime, messages: () => log.lines.map((l) => l.msg) };
 }
