@@ -392,7 +392,7 @@ async function trial(o: TrialOptions): Promise<TrialResult> {
   const argv =
     daemon === 'keepalived'
       ? [o.keepalived, '-n', '-l', '-G', '-C', '-f', conf, '-p', join(o.work, 'k.pid'), '-r', join(o.work, 'v.pid'), '-c', join(o.work, 'c.pid')]
-      : [process.execPath, CLI_JS, '-n', '-l', '-C', '-f', conf];
+      : [process.execPath, CLI_JS, '-n', '-l', '-C', '-f', conf, '-p', `${conf}.pid`, '-r', `${conf}.vpid`, '-c', `${conf}.cpid`];
   const logFd = openSync(logPath, 'w');
   const t0 = now();
   const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', logFd, logFd] });

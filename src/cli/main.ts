@@ -48,6 +48,7 @@ export interface CliOptions {
   version?: boolean;
   dumpConfig?: string | boolean;
   positions?: boolean;
+  child?: 'vrrp' | 'checker';
 }
 
 export function buildProgram(): Command {
@@ -92,6 +93,7 @@ export function buildProgram(): Command {
     .option('-v, --version', 'display the version number')
     .option('--dump-config [format]', 'keepalived-ts: print the effective configuration with all defaults applied (text|json), then exit as -t does')
     .option('--positions', 'keepalived-ts: with --dump-config, show where each object was configured')
+    .addOption(new Option('--child <kind>', 'internal: run one child process for a parent').choices(['vrrp', 'checker']).hideHelp())
     .allowExcessArguments(false)
     .exitOverride();
   return p;
@@ -167,6 +169,12 @@ export async function main(argv: string[]): Promise<number> {
     },
     dontReleaseIpvs: !!opts.dontReleaseIpvs,
     dontReleaseVrrp: !!opts.dontReleaseVrrp,
+    dontRespawn: !!opts.dontRespawn,
+    pidFile: opts.pid,
+    vrrpPidFile: opts.vrrp_pid,
+    checkersPidFile: opts.checkers_pid,
+    child: opts.child,
+    argv,
     resyncMs: process.env.KT_IPVS_RESYNC_MS ? Number(process.env.KT_IPVS_RESYNC_MS) : undefined,
   });
 }

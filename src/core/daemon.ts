@@ -1,20 +1,18 @@
-// The composition root for running (not just checking) a configuration, in the foreground:
-// - `-C`: the checker side alone (IPVS programming over generic netlink);
-// - `-P`: the VRRP side alone (src/core/vrrp.ts);
-// - neither: both in one process, the VRRP side on its own event loop (a worker thread). As keepalived
-//   starts a child only when its part of the configuration is non-empty, the checker runs only when
-//   virtual servers are configured (or no VRRP instance is, which is what this command did before VRRP).
-// Logging: src/core/logging.ts (journald / -l / syslog-format / json). systemd: src/core/sd-notify.ts, READY
-// once the first IPVS reconcile and the VRRP start are done. The process model (parent + children, pid
-// files, respawn) arrives in a later issue.
-import { IpvsClient } from '../netlink/ipvs-client.js';
+// The composition root for running (not just checking) a configuration. As keepalived (KEEPALIVED.md §2.4):
+// a parent process (src/core/parent.ts) that starts a VRRP child and a checker child — our own program
+// again with the hidden `--child vrrp|checker` (src/core/child.ts) — according to -P / -C and to which
+// parts of the configuration are non-empty, writes the pid files (-p, -r, -c), and refuses to start when
+// the pid file names a live daemon. Only the parent talks to systemd (src/core/sd-notify.ts): READY once
+// every child has finished its start-up (the first IPVS reconcile, the VRRP start), RELOADING/READY
+// around a reload, STOPPING on stop. Logging: src/core/logging.ts, each process under its keepalived ident.
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
-import { CheckerProcess } from './checker.js';
 import { createLog, IDENT, type LogSettings } from './logging.js';
 import { SdNotify } from './sd-notify.js';
 import type { Log } from '../lib/log.js';
-import { runVrrpForeground } from './vrrp.js';
-import { VrrpWorker } from './vrrp-worker.js';
+import { runChild } from './child.js';
+import { ParentProcess, type ChildKind } from './parent.js';
+import { DEFAULT_PID_FILES, runningPid } from './pidfile.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -27,99 +25,74 @@ export interface DaemonOptions {
   dontReleaseIpvs: boolean;
   /** -V. */
   dontReleaseVrrp?: boolean;
+  /** -R. */
+  dontRespawn?: boolean;
+  /** -p, -r, -c; keepalived's paths by default. */
+  pidFile?: string;
+  vrrpPidFile?: string;
+  checkersPidFile?: string;
   resyncMs?: number;
+  /** The hidden --child flag: run one side in this process, for a parent. */
+  child?: ChildKind;
+  /** The command line as given, handed on to the children. */
+  argv?: readonly string[];
 }
 
-/** `logTo`: one Log for every line (tests); by default each side logs under its keepalived ident. */
+/** Which children run: -P / -C, else the parts of the configuration that are not empty. */
+function childrenFor(o: DaemonOptions): ChildKind[] {
+  if (o.vrrpOnly || o.checkOnly) return [...(o.vrrpOnly ? ['vrrp' as const] : []), ...(o.checkOnly ? ['checker' as const] : [])];
+  const { config } = loadConfig(o.configFile, { configId: o.configId });
+  const vrrp = config.vrrp.instances.length > 0;
+  // Without VRRP instances the checker runs even with no virtual server (what this command always did).
+  const checker = !vrrp || config.lvs.virtualServers.length > 0;
+  return [...(vrrp ? ['vrrp' as const] : []), ...(checker ? ['checker' as const] : [])];
+}
+
+/** `logTo`: one Log for every line (tests); by default each process logs under its keepalived ident. */
 export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> {
   const settings: LogSettings = o.log ?? { detail: o.logDetail, console: true };
+  if (o.child) {
+    const log = logTo ?? createLog({ ...settings, ident: o.child === 'vrrp' ? IDENT.vrrp : IDENT.checker });
+    return runChild(o.child, { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, dontReleaseVrrp: !!o.dontReleaseVrrp, resyncMs: o.resyncMs }, log);
+  }
   const log = logTo ?? createLog({ ...settings, ident: IDENT.parent });
-  const vrrpOpts = { configFile: o.configFile, configId: o.configId, dontReleaseVrrp: !!o.dontReleaseVrrp };
-  if (o.vrrpOnly && !o.checkOnly) {
-    log.info('Starting keepalived-ts (VRRP)');
-    // not yet notifying systemd on this path (its lifecycle lives in vrrp.ts)
-    return runVrrpForeground(vrrpOpts, logTo ?? createLog({ ...settings, ident: IDENT.vrrp }));
+  const pidFile = o.pidFile ?? DEFAULT_PID_FILES.parent;
+  const childPidFiles = { vrrp: o.vrrpPidFile ?? DEFAULT_PID_FILES.vrrp, checker: o.checkersPidFile ?? DEFAULT_PID_FILES.checker };
+  const children = childrenFor(o);
+  // keepalived: a live process named by one of the pid files means a daemon already runs (exit 0).
+  if ([pidFile, ...children.map((c) => childPidFiles[c])].some((f) => runningPid(f) !== undefined)) {
+    log.info('daemon is already running');
+    return 0;
   }
-  let vrrpWanted = false;
-  let checkerWanted = true;
-  if (o.checkOnly && o.vrrpOnly) vrrpWanted = true;
-  else if (!o.checkOnly) {
-    const { config } = loadConfig(o.configFile, { configId: o.configId });
-    vrrpWanted = config.vrrp.instances.length > 0;
-    checkerWanted = !vrrpWanted || config.lvs.virtualServers.length > 0;
-  }
-  log.info(`Starting keepalived-ts (${[checkerWanted ? 'checker: IPVS programming' : '', vrrpWanted ? 'VRRP' : ''].filter(Boolean).join(', ')})`);
-
-  let vrrp: VrrpWorker | undefined;
-  if (vrrpWanted) {
-    const started = await VrrpWorker.start(vrrpOpts, settings);
-    if (started.rc !== undefined) return started.rc;
-    vrrp = started.worker;
-  }
-
-  let checker: CheckerProcess | undefined;
-  let port: IpvsClient | undefined;
-  if (checkerWanted) {
-    port = new IpvsClient();
-    checker = new CheckerProcess(
-      { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, resyncMs: o.resyncMs ?? 5000, adaptiveResync: o.resyncMs === undefined },
-      port,
-      logTo ?? createLog({ ...settings, ident: IDENT.checker }),
-    );
-    const failed = await checker.start();
-    if (failed !== undefined) {
-      port.close();
-      await vrrp?.stop();
-      return failed;
-    }
-  }
+  log.info(`Starting keepalived-ts (${children.map((c) => (c === 'vrrp' ? 'VRRP' : 'checker')).join(', ') || 'no child'})`);
   const systemd = new SdNotify({ onError: (e) => log.warn(e.message) });
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    let reloading: Promise<void> = Promise.resolve();
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      log.info('Stopping');
-      systemd.stopping('Stopping');
-      systemd.stopWatchdog();
-      void reloading
-        .then(() => Promise.all([checker?.stop(), vrrp?.stop()]))
-        .catch((e: unknown) => log.error(`stop: ${(e as Error).message}`))
-        .finally(() => {
-          port?.close();
-          log.info('Stopped');
-          resolve(0);
-        });
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('SIGHUP', () => {
-      if (stopping) return;
-      log.info('Reloading ...');
-      systemd.reloading('Reloading');
-      reloading = reloading
-        .then(() => Promise.all([checker?.reload(), vrrp?.request('reload')]))
-        .then(
-          () => {
-            log.info('Reload complete');
-            systemd.ready('Reload complete');
+  const { config } = loadConfig(o.configFile, { configId: o.configId });
+  const parent = new ParentProcess({
+    main: fileURLToPath(new URL('../cli/main.js', import.meta.url)),
+    childArgs: o.argv ?? [],
+    children,
+    configFile: o.configFile,
+    configId: o.configId,
+    pidFile,
+    childPidFiles,
+    dontRespawn: !!o.dontRespawn,
+    childWaitMs: () => (config.global.childWaitTime ?? 5) * 1000,
+    log,
+    notify: systemd.enabled
+      ? {
+          ready: (s) => {
+            systemd.ready(s);
+            systemd.startWatchdog();
           },
-          (e: unknown) => {
-            log.error(`reload: ${(e as Error).message}`);
-            systemd.ready(`Reload failed: ${(e as Error).message}`); // still running, on the previous config
+          reloading: () => systemd.reloading('Reloading'),
+          stopping: () => {
+            systemd.stopping('Stopping');
+            systemd.stopWatchdog();
           },
-        );
-    });
-    if (vrrp) {
-      const w = vrrp;
-      process.on('SIGUSR1', () => void w.request('data'));
-      process.on('SIGUSR2', () => void w.request('stats'));
-    }
-    // Only now, with the handlers in place: a SIGHUP sent the moment this is seen (systemctl reload right
-    // after READY) must reload, not kill the process with SIGHUP's default action.
-    log.info('Startup complete');
-    systemd.ready('Startup complete');
-    systemd.startWatchdog();
+          status: (s) => systemd.status(s),
+          errno: (n) => systemd.errno(n),
+        }
+      : undefined,
   });
+  return parent.run();
 }

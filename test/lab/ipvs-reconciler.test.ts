@@ -123,7 +123,7 @@ wait_for() {
 # ours DIR NS CONF [ARGS...]: our daemon in the foreground of a background job; pid in DIR/pid
 ours() {
   local d=$1 ns=$2 conf=$3; shift 3
-  ip netns exec "$ns" env KT_IPVS_RESYNC_MS=300 node "$MAIN" -n -l -D -C -f "$conf" "$@" > "$d/log" 2>&1 < /dev/null &
+  ip netns exec "$ns" env KT_IPVS_RESYNC_MS=300 node "$MAIN" -n -l -D -C -f "$conf" -p "$d/o.pid" -r "$d/ov.pid" -c "$d/oc.pid" "$@" > "$d/log" 2>&1 < /dev/null &
   echo $! > "$d/pid"
 }
 # stop DIR: SIGTERM, wait (20 s at most), exit code in DIR/rc

@@ -78,7 +78,8 @@ sbs_run() {
       -p "$tmp/k.pid" -r "$tmp/v.pid" -c "$tmp/c.pid" > "$tmp/log" 2>&1 < /dev/null &
   else
     marker="Startup complete"
-    ip netns exec "$ns" node "$SBS_MAIN" -n -l -D -C -f "$conf" "$@" > "$tmp/log" 2>&1 < /dev/null &
+    ip netns exec "$ns" node "$SBS_MAIN" -n -l -D -C -f "$conf" "$@" \
+      -p "$tmp/o.pid" -r "$tmp/ov.pid" -c "$tmp/oc.pid" > "$tmp/log" 2>&1 < /dev/null &
   fi
   pid=$!
   if timeout 60 grep -m1 -q -F "$marker" < <(exec tail -n +1 -F --pid=$pid "$tmp/log" 2> /dev/null); then

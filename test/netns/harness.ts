@@ -56,20 +56,32 @@ export interface LanNode {
 
 export type DaemonKind = 'ours' | 'keepalived';
 
+export interface DaemonOptions {
+  /** Ours without -P (VRRP in a worker thread, the checker only if virtual servers are configured). */
+  combined?: boolean;
+  /**
+   * keepalived started in the initial namespace with `-s NS` instead of under `ip netns exec`: only so does
+   * its proc connector (track_process) work — inside a namespace the kernel refuses the listener.
+   */
+  namespaceOption?: boolean;
+}
+
 export class Daemon {
   out = '';
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
 
-  constructor(readonly kind: DaemonKind, readonly node: LanNode, readonly dir: string, conf: string, opts: { combined?: boolean } = {}) {
+  constructor(readonly kind: DaemonKind, readonly node: LanNode, readonly dir: string, conf: string, opts: DaemonOptions = {}) {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'keepalived.conf');
     writeFileSync(file, conf);
     const args = kind === 'ours'
-      ? [process.execPath, MAIN, ...(opts.combined ? [] : ['-P']), '-n', '-l', '-D', '-f', file]
+      ? [process.execPath, MAIN, ...(opts.combined ? [] : ['-P']), '-n', '-l', '-D', '-f', file, '-p', join(dir, 'o.pid'), '-r', join(dir, 'ov.pid'), '-c', join(dir, 'oc.pid')]
       : [KEEPALIVED, '-P', '-n', '-l', '-D', '-G', '-f', file, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')];
+    // keepalived -s enters the namespace itself, after opening its proc connector socket where it works
+    const cmd = opts.namespaceOption && kind === 'keepalived' ? [args[0], '-s', node.ns, ...args.slice(1)] : ['ip', 'netns', 'exec', node.ns, ...args];
     // its own process group, so a crash can be simulated for the whole daemon (keepalived: parent and child)
-    this.child = spawn('ip', ['netns', 'exec', node.ns, ...args], {
+    this.child = spawn(cmd[0], cmd.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: dir },
     });
     this.child.stdout!.on('data', (d) => (this.out += d));
@@ -230,7 +242,7 @@ export class Lan {
   }
 
   /** `combined`: ours without -P (VRRP in a worker thread, the checker only if virtual servers are configured). */
-  start(kind: DaemonKind, node: string, conf: string, opts: { combined?: boolean } = {}): Daemon {
+  start(kind: DaemonKind, node: string, conf: string, opts: DaemonOptions = {}): Daemon {
     const d = new Daemon(kind, this.node(node), join(this.dir, `${node}-${kind}-${++this.seq}`), conf, opts);
     this.daemons.push(d);
     return d;

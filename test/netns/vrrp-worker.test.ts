@@ -1,5 +1,6 @@
-// Without -P/-C our daemon runs the VRRP side on its own event loop (a worker thread): it elects, answers
-// SIGUSR2 with the statistics dump and stops cleanly on SIGTERM (priority 0, VIP released), next to
+// Without -P/-C our daemon runs as keepalived does: a parent with a VRRP child process (the checker child
+// only when virtual servers are configured). The VRRP child elects, answers the SIGUSR2 the parent
+// forwards with the statistics dump, and stops cleanly on SIGTERM (priority 0, VIP released), next to
 // keepalived 2.2.7.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { pairSuites } from './vrrp-scenarios.js';
 
 const VIP = '10.120.0.100';
 
-pairSuites('wrk', 'VRRP in a worker thread', ({ lan }) => {
+pairSuites('wrk', 'VRRP in a child process', ({ lan }) => {
   let ours: Daemon;
 
   test('ours without -P becomes master and keepalived stays backup', async () => {
@@ -19,7 +20,7 @@ pairSuites('wrk', 'VRRP in a worker thread', ({ lan }) => {
     assert.match(ours.out, /Starting keepalived-ts \(VRRP\)/);
   });
 
-  test('SIGUSR2 writes the statistics dump from the worker', async () => {
+  test('SIGUSR2 to the parent writes the statistics dump from the VRRP child', async () => {
     assert.match(await ours.stats(), /^VRRP Instance: VI_1\n  Advertisements:\n/);
   });
 

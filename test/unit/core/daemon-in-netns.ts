@@ -49,7 +49,7 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, opts: {
     'ip addr add 10.99.0.1/24 dev d0',
     // what systemd does for StandardError=journal: the variable names the very stream fd 2 is
     ...(opts.journald ? ['export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2)'] : []),
-    `exec ${q(process.execPath)} ${q(MAIN)} ${args.map(q).join(' ')} -f ${q(conf)}`,
+    `exec ${q(process.execPath)} ${q(MAIN)} ${args.map(q).join(' ')} -f ${q(conf)} -p ${q(join(dir, 'o.pid'))} -r ${q(join(dir, 'ov.pid'))} -c ${q(join(dir, 'oc.pid'))}`,
   ].join('\n');
   const child = spawn('unshare', ['-n', 'sh', '-c', script], { env: { ...process.env, JOURNAL_STREAM: '', NOTIFY_SOCKET: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const lines: string[] = [];

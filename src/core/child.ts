@@ -1,0 +1,106 @@
+// One child of the parent process (src/core/parent.ts): the VRRP side (keepalived's Keepalived_vrrp) or
+// the checker side (Keepalived_healthcheckers), run in its own process. It tells the parent over the IPC
+// channel when its start-up and each reload are done, handles the signals the parent forwards, and stops
+// in order when the parent goes away (keepalived's children get SIGTERM on the parent's death).
+import { IpvsClient } from '../netlink/ipvs-client.js';
+import type { Log } from '../lib/log.js';
+import { CheckerProcess } from './checker.js';
+import type { ChildKind, ChildMessage } from './parent.js';
+import { VrrpProcess } from './vrrp.js';
+
+export interface ChildOptions {
+  configFile: string;
+  configId?: string;
+  dontReleaseIpvs: boolean;
+  dontReleaseVrrp: boolean;
+  resyncMs?: number;
+}
+
+/** What both sides offer the child's loop. */
+interface Side {
+  start(): Promise<number | undefined>;
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+  dumpData?(): unknown;
+  dumpStats?(clear?: boolean): unknown;
+  dumpJson?(): unknown;
+  close?(): void;
+}
+
+function sideOf(kind: ChildKind, o: ChildOptions, log: Log): Side {
+  if (kind === 'vrrp') return new VrrpProcess({ configFile: o.configFile, configId: o.configId, dontReleaseVrrp: o.dontReleaseVrrp }, log);
+  const port = new IpvsClient();
+  const checker = new CheckerProcess(
+    { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, resyncMs: o.resyncMs ?? 5000, adaptiveResync: o.resyncMs === undefined },
+    port,
+    log,
+  );
+  return {
+    start: () => checker.start(),
+    reload: () => checker.reload(),
+    stop: () => checker.stop(),
+    close: () => port.close(),
+  };
+}
+
+const send = (m: ChildMessage) => {
+  if (process.connected) process.send?.(m);
+};
+
+export async function runChild(kind: ChildKind, o: ChildOptions, log: Log): Promise<number> {
+  const side = sideOf(kind, o, log);
+  // The IPC channel must not keep this process alive once the side has stopped.
+  process.channel?.unref();
+  // Signals may arrive during start-up (a stop, a forwarded reload): take them from the first moment.
+  let stopping = false;
+  let started = false;
+  let startedUp!: () => void;
+  // Everything the signals ask for waits for the start-up to finish first.
+  let queue: Promise<unknown> = new Promise<void>((r) => (startedUp = r));
+  let resolveExit: (code: number) => void = () => undefined;
+  const exit = new Promise<number>((r) => (resolveExit = r));
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('Stopping');
+    queue = queue
+      .then(() => (started ? side.stop() : undefined))
+      .catch((e: unknown) => log.error(`stop: ${(e as Error).message}`))
+      .finally(() => {
+        side.close?.();
+        log.info('Stopped');
+        resolveExit(0);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    queue = queue
+      .then(() => (started ? side.reload() : undefined))
+      .catch((e: unknown) => log.error(`reload: ${(e as Error).message}`))
+      .finally(() => send({ type: 'reloaded' }));
+  });
+  process.on('SIGUSR1', () => void side.dumpData?.());
+  process.on('SIGUSR2', () => void side.dumpStats?.());
+  for (const [sig, fn] of [['SIGRTMIN+2', () => side.dumpJson?.()], ['SIGRTMAX-1', () => side.dumpStats?.(true)]] as const) {
+    try { process.on(sig as NodeJS.Signals, () => void fn()); } catch { /* not listenable here */ }
+  }
+
+  let rc: number | undefined;
+  try {
+    rc = await side.start();
+  } catch (e) {
+    log.error(`${kind === 'vrrp' ? 'VRRP' : 'Checker'} start-up failed: ${(e as Error).stack ?? String(e)}`);
+    rc = 1;
+  }
+  if (rc !== undefined) {
+    side.close?.();
+    return rc;
+  }
+  started = true;
+  send({ type: 'ready' });
+  startedUp();
+  return exit;
+}
