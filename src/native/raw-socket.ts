@@ -1,8 +1,7 @@
 // Typed wrapper around the raw_socket addon (src/native/raw_socket.c): raw IP sockets for VRRP adverts and
 // AF_PACKET sockets for whole Ethernet frames. Sockets are set up the way keepalived sets up its own:
 // TTL/hop limit 255, TOS/traffic class 0xc0, multicast loop off, only joined groups delivered.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from './addon.js';
 
 /** What the addon exports; the wrapper classes below are the only callers. */
 interface Addon {
@@ -35,19 +34,7 @@ type NativeOnPacket = (
   tos?: number,
 ) => void;
 
-let addon: Addon | undefined;
-
-function load(): Addon {
-  if (addon) return addon;
-  // dist/src/native/ -> repo root, where node-gyp leaves build/Release.
-  const path = fileURLToPath(new URL('../../../build/Release/raw_socket.node', import.meta.url));
-  try {
-    addon = createRequire(import.meta.url)(path) as Addon;
-  } catch (e) {
-    throw new Error(`cannot load the raw socket addon at ${path} (run \`npm ci\` or \`npx node-gyp rebuild\`): ${(e as Error).message}`);
-  }
-  return addon;
-}
+const load = () => loadAddon<Addon>();
 
 /** VRRP's IP protocol number (RFC 5798 §5.1.1.4). */
 export const IPPROTO_VRRP = 112;

@@ -3,26 +3,13 @@
 // package: the maintained one (unix-dgram) copies the path with strncpy, so it cannot reach abstract
 // sockets ("@name"), which NOTIFY_SOCKET may name; and `systemd-notify` needs NotifyAccess=all plus a process
 // per message. See src/core/sd-notify.ts.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from './addon.js';
 
 interface Addon {
   sendUnixDatagram(address: Buffer, data: Buffer): void;
 }
 
-let addon: Addon | undefined;
-
-function load(): Addon {
-  if (addon) return addon;
-  // dist/src/native/ -> repo root, where node-gyp leaves build/Release (the same module raw-socket.ts loads).
-  const path = fileURLToPath(new URL('../../../build/Release/raw_socket.node', import.meta.url));
-  try {
-    addon = createRequire(import.meta.url)(path) as Addon;
-  } catch (e) {
-    throw new Error(`cannot load the native addon at ${path} (run \`npm ci\` or \`npx node-gyp rebuild\`): ${(e as Error).message}`);
-  }
-  return addon;
-}
+const load = () => loadAddon<Addon>();
 
 /** sun_path bytes for a socket name: a filesystem path, or `@name` for Linux's abstract namespace. */
 export function unixAddress(name: string): Buffer {

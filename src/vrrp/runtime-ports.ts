@@ -5,21 +5,7 @@ import type { ScriptRef } from '../config/model/script.js';
 import type { ScriptOutcome } from './events.js';
 import type { ProcessInfo } from './track-process.js';
 
-export type TimerHandle = unknown;
-
-/** A monotonic clock in milliseconds and one-shot timers on it. */
-export interface Clock {
-  now(): number;
-  setTimer(delayMs: number, fn: () => void): TimerHandle;
-  clearTimer(handle: TimerHandle): void;
-}
-
-/** The process's own clock: performance.now() and setTimeout. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimer: (ms, fn) => setTimeout(fn, Math.max(0, ms)),
-  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export { systemClock, type Clock, type TimerHandle } from '../lib/clock.js';
 
 export interface ScriptPort {
   /**

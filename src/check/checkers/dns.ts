@@ -9,7 +9,7 @@ import type { Socket } from 'node:dgram';
 import type { DnsCheck } from '../../config/model/lvs.js';
 import type { ProbeContext, ProbeResult } from '../probe.js';
 import { buildDnsQuery, judgeDnsResponse } from './dns-packet.js';
-import { errnoText, openConnectedUdp, UdpSetupError } from './udp-socket.js';
+import { closeQuietly, errnoText, openConnectedUdp, UdpSetupError } from './udp-socket.js';
 
 /** The connect() errors keepalived calls a failure to connect (connect_fail) rather than a failure to run. */
 const CONNECT_FAIL = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ECONNREFUSED', 'EHOSTDOWN', 'ENETDOWN', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT']);
@@ -27,11 +27,7 @@ export function probeDns(check: DnsCheck, ctx: ProbeContext, randomId: () => num
       if (settled) return;
       settled = true;
       ctx.signal.removeEventListener('abort', onDeadline);
-      if (socket) {
-        socket.removeAllListeners();
-        socket.on('error', () => {});
-        try { socket.close(); } catch { /* already closed */ }
-      }
+      closeQuietly(socket);
       resolve(r);
     };
     const onDeadline = () => settle(failed('timeout', 'read timeout from socket'));

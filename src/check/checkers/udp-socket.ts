@@ -102,3 +102,11 @@ export function errnoText(e: NodeJS.ErrnoException): string {
   if (known) return `errno ${known[0]} (${known[1]})`;
   return `errno ${Math.abs(e.errno ?? 0)} (${e.code ?? e.message})`;
 }
+
+/** Closes a probe's socket for good: no listener left, and an 'error' raised while closing is not uncaught. */
+export function closeQuietly(socket: Socket | undefined): void {
+  if (!socket) return;
+  socket.removeAllListeners();
+  socket.on('error', () => {});
+  try { socket.close(); } catch { /* already closed */ }
+}

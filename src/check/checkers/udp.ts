@@ -10,7 +10,7 @@
 import type { Socket } from 'node:dgram';
 import type { UdpCheck } from '../../config/model/lvs.js';
 import type { ProbeContext, ProbeResult } from '../probe.js';
-import { openConnectedUdp, UdpSetupError } from './udp-socket.js';
+import { closeQuietly, openConnectedUdp, UdpSetupError } from './udp-socket.js';
 
 /** keepalived's set_buf: "keepalived check - " repeated over `length` bytes (its payload when none is given). */
 export function keepalivedFill(length: number): Buffer {
@@ -48,12 +48,7 @@ export function probeUdp(check: UdpCheck, ctx: ProbeContext): Promise<ProbeResul
       if (settled) return;
       settled = true;
       ctx.signal.removeEventListener('abort', onDeadline);
-      if (socket) {
-        socket.removeAllListeners();
-        // an 'error' raised while closing must not become an uncaught exception
-        socket.on('error', () => {});
-        try { socket.close(); } catch { /* already closed */ }
-      }
+      closeQuietly(socket);
       resolve(r);
     };
     // keepalived's read timeout: success unless a reply is required
