@@ -13,12 +13,20 @@ import { NodeCheckPorts } from './check-ports.js';
 import { NodeScriptPort } from './scripts.js';
 import { NotifyFifoWriter } from './notify-fifo.js';
 import { AddressClient } from '../netlink/address-client.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatCheckerData } from './checker-dump.js';
+import { initialHealth } from '../ipvs/desired.js';
 import { loadConfig, configTestExitCode, formatDiagnostic } from '../config/index.js';
 import { desiredIpvs, type DesiredIpvs } from '../ipvs/desired.js';
 import { IpvsReconciler } from '../ipvs/reconciler.js';
 import { serviceId } from '../ipvs/table.js';
 import type { Log } from '../lib/log.js';
 import type { IpvsPort, IpvsTimeouts } from '../ipvs/types.js';
+import { SyncDaemon } from './sync-daemon.js';
+
+/** lvs_sync_daemon without an instance is the checker's: master and backup for as long as it runs. */
+const unboundSyncDaemon = (c: KeepalivedConfig) => (c.global.lvsSyncDaemon?.instance ? undefined : c.global.lvsSyncDaemon);
 
 export interface CheckerOptions {
   configFile: string;
@@ -70,6 +78,7 @@ export class CheckerProcess {
   private addressClient?: Pick<AddressClient, 'addresses' | 'subscribe' | 'close'>;
   /** Addresses on this host (canonical text), kept only while some virtual server has ha_suspend. */
   private readonly localAddresses = new Map<string, number>();
+  private readonly syncd: SyncDaemon;
 
   constructor(
     private readonly opts: CheckerOptions,
@@ -78,6 +87,7 @@ export class CheckerProcess {
     private readonly deps: CheckerDeps = {},
   ) {
     this.reconciler = new IpvsReconciler(port, log);
+    this.syncd = new SyncDaemon({ log, ipvs: () => port, closeOnStop: false });
   }
 
   /** The table the configuration and the checkers' verdicts want now. */
@@ -175,6 +185,8 @@ export class CheckerProcess {
       await this.port.flush();
     }
     await this.applyTimeouts(config);
+    // keepalived first stops both, quietly, in case an earlier run died with them running
+    this.syncd.start(unboundSyncDaemon(config), 'both', true);
     await this.watchAddresses(config);
     this.startEngine(config);
     this.openFifo(config);
@@ -217,6 +229,16 @@ export class CheckerProcess {
     this.timer = setTimeout(() => void this.pass(), ms);
   }
 
+  /** SIGUSR1: $TMPDIR/keepalived_check.data (keepalived's name; the format is not stable there either). */
+  dumpData(dir = process.env.TMPDIR ?? '/tmp'): string | undefined {
+    if (!this.config) return undefined;
+    this.log.info(`Printing checker data for process(${process.pid}) on signal`);
+    const path = join(dir, 'keepalived_check.data');
+    const stats = this.engine ? { ...this.engine.stats() } : {};
+    writeFileSync(path, formatCheckerData(this.config.lvs, this.engine?.health() ?? initialHealth(), stats), { mode: 0o600 });
+    return path;
+  }
+
   /** SIGHUP: a configuration that cannot run leaves the running table exactly as it is. */
   async reload(): Promise<void> {
     this.log.info('Reloading');
@@ -227,6 +249,7 @@ export class CheckerProcess {
     }
     this.config = config;
     await this.applyTimeouts(config);
+    this.syncd.reload(unboundSyncDaemon(config), 'both');
     await this.watchAddresses(config);
     this.openFifo(config);
     this.engine?.reload(config.lvs, this.engineOptions(config));
@@ -245,6 +268,7 @@ export class CheckerProcess {
     this.addressClient?.close();
     this.fifo?.close();
     this.scripts?.killAll();
+    await this.syncd.stop(true);
     if (!config || !desired) return;
     if (!this.opts.dontReleaseIpvs) {
       if (config.global.lvsFlushOnStop === 'full') {

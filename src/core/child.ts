@@ -39,6 +39,7 @@ function sideOf(kind: ChildKind, o: ChildOptions, log: Log): Side {
     start: () => checker.start(),
     reload: () => checker.reload(),
     stop: () => checker.stop(),
+    dumpData: () => checker.dumpData(),
     close: () => port.close(),
   };
 }

@@ -5,7 +5,9 @@
 // the child's code when it exits with a permanent error (1 fatal, 2 config, 4 permission), and on stop
 // gives the children child_wait_time to finish before SIGKILL.
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
 import { configTestExitCode, formatDiagnostic, loadConfig } from '../config/index.js';
 import type { Log } from '../lib/log.js';
 import { initialRespawn, nextRespawn, type RespawnState } from './respawn.js';
@@ -82,7 +84,11 @@ export class ParentProcess {
     on('SIGTERM', () => void this.stop(0));
     on('SIGINT', () => void this.stop(0));
     on('SIGHUP', () => this.reload());
-    for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) on(sig, () => this.forward(sig));
+    on('SIGUSR1', () => {
+      this.dumpData();
+      this.forward('SIGUSR1');
+    });
+    on('SIGUSR2', () => this.forward('SIGUSR2'));
     for (const sig of ['SIGRTMIN+2', 'SIGRTMAX-1']) {
       try { on(sig as NodeJS.Signals, () => this.forward(sig as NodeJS.Signals)); } catch { /* not listenable here */ }
     }
@@ -155,6 +161,22 @@ export class ParentProcess {
    * Passes a signal on. Only SIGTERM goes to a child still starting: before its handlers are in place a
    * dump or reload signal would kill it (their default action), and it reads the current file anyway.
    */
+  /** SIGUSR1: $TMPDIR/keepalived_parent.data, as keepalived (its format is not stable there either). */
+  private dumpData(): void {
+    this.o.log.info(`Printing parent data for process(${process.pid}) on signal`);
+    const lines = [
+      '------< Parent process >------',
+      ` config file = ${this.o.configFile}`,
+      ` pid file = ${this.o.pidFile}`,
+      ...this.slots.map((s) => ` ${NAMES[s.kind].title} child: pid ${s.proc?.pid ?? 'none'}, ${s.ready ? 'ready' : 'starting'}, pid file ${this.o.childPidFiles[s.kind]}, quick deaths ${s.respawn.quickDeaths}`),
+    ];
+    try {
+      writeFileSync(join(process.env.TMPDIR ?? '/tmp', 'keepalived_parent.data'), `${lines.join('\n')}\n`, { mode: 0o600 });
+    } catch (e) {
+      this.o.log.error(`Cannot write the parent data: ${(e as Error).message}`);
+    }
+  }
+
   private forward(sig: NodeJS.Signals): void {
     for (const s of this.slots) {
       if (s.proc?.pid === undefined) continue;

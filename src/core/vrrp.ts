@@ -10,13 +10,18 @@ import type { Log } from '../lib/log.js';
 import { NativePacketPort } from '../native/packet-port.js';
 import type { AddressPort, PacketPort } from '../vrrp/ports.js';
 import { VrrpRuntime, type HandOver } from '../vrrp/runtime.js';
-import type { Clock } from '../vrrp/runtime-ports.js';
+import type { Clock, ProcessPort } from '../vrrp/runtime-ports.js';
 import { AddressClient } from '../netlink/address-client.js';
 import { NotifyFifoWriter } from './notify-fifo.js';
 import { NodeScriptPort } from './scripts.js';
 import { initTrackFiles, NodeTrackFiles } from './track-files.js';
+import { NodeProcessWatcher } from './track-process.js';
 import { EXIT_CONFIG, EXIT_FATAL } from './checker.js';
 import { sameVrrpConfig } from './vrrp-reload.js';
+import { NftablesFirewall } from './nftables.js';
+import { firewallSettings, type FirewallPort, type FirewallSettings } from '../vrrp/firewall.js';
+import type { IpvsPort } from '../ipvs/types.js';
+import { VrrpSyncDaemon } from './sync-daemon.js';
 
 export interface VrrpProcessOptions {
   configFile: string;
@@ -31,6 +36,12 @@ export interface VrrpPorts {
   addresses: () => AddressPort;
   packets: () => PacketPort;
   clock?: Clock;
+  /** The process table for vrrp_track_process; default /proc. */
+  processes?: () => ProcessPort;
+  /** no_accept/strict drop rules; none (only a warning) when absent. */
+  firewall?: (settings: FirewallSettings) => FirewallPort & { stop(): Promise<void> };
+  /** IPVS for lvs_sync_daemon; default: an IpvsClient, opened only when the configuration has one. */
+  ipvs?: () => IpvsPort & { close?(): void };
 }
 
 /** The machine: rtnetlink for links, addresses, routes and rules; the native addon for packets. */
@@ -38,6 +49,7 @@ export function machinePorts(log: Log): VrrpPorts {
   return {
     addresses: () => new AddressClient({ onEventTrouble: (e) => log.warn(`netlink events: ${e.message}`, { event: 'vrrp.netlink_trouble' }) }),
     packets: () => new NativePacketPort({ onError: (e) => log.warn(`VRRP socket: ${e.message}`, { event: 'vrrp.socket_error' }) }),
+    firewall: (settings) => new NftablesFirewall(settings, log),
   };
 }
 
@@ -65,6 +77,9 @@ export class VrrpProcess {
   private config?: KeepalivedConfig;
   private readonly scripts: NodeScriptPort;
   private fifo?: NotifyFifoWriter;
+  private firewall?: FirewallPort & { stop(): Promise<void> };
+  /** lvs_sync_daemon bound to an instance: lives as long as the process, across reloads. */
+  private syncd?: VrrpSyncDaemon;
   private busy: Promise<unknown> = Promise.resolve();
 
   private readonly ports: VrrpPorts;
@@ -79,11 +94,16 @@ export class VrrpProcess {
     const config = load(this.opts, this.log, false);
     if (!config) return EXIT_CONFIG;
     this.config = config;
+    // keepalived starts the backup sync daemon before the instances start, whatever state they reach
+    this.syncd = new VrrpSyncDaemon({ log: this.log, ipvs: this.ports.ipvs });
+    this.syncd.start(config.global.lvsSyncDaemon);
     try {
       await this.startRuntime(config);
     } catch (e) {
       this.log.error(`VRRP cannot start: ${(e as Error).message}`, { event: 'vrrp.start_failed' });
       await this.runtime?.stop({ releaseVips: false }).catch(() => undefined);
+      await this.syncd.stop();
+      await this.firewall?.stop();
       this.scripts.killAll();
       return EXIT_FATAL;
     }
@@ -99,6 +119,9 @@ export class VrrpProcess {
     // the FIFO and its reader live as long as the process, across reloads
     this.fifo ??= new NotifyFifoWriter([config.global.notifyFifo, config.global.vrrpNotifyFifo], this.scripts, this.log);
     const fifo = this.fifo;
+    // the firewall too (its tables stay until stop); created once some instance needs it
+    const fw = firewallSettings(config.global);
+    if (fw && !this.firewall) this.firewall = this.ports.firewall?.(fw);
     const runtime = new VrrpRuntime({
       config,
       addresses: this.ports.addresses(),
@@ -106,9 +129,12 @@ export class VrrpProcess {
       scripts: this.scripts,
       fifo: { write: (line) => fifo.write(line), close: () => undefined },
       trackFiles: new NodeTrackFiles(),
+      processes: this.ports.processes?.() ?? new NodeProcessWatcher(this.log),
       clock: this.ports.clock,
       log: this.log,
       ipv6Forwarding,
+      firewall: this.firewall,
+      onInstanceState: (instance, state) => this.syncd?.instanceState(instance, state),
     });
     this.runtime = runtime;
     await runtime.start({ carry });
@@ -121,7 +147,11 @@ export class VrrpProcess {
 
   stop(): Promise<void> {
     return this.serial(async () => {
+      // keepalived stops the sync daemon of the current role first; the adverts need not wait for it
+      const syncd = this.syncd?.stop();
       await this.runtime?.stop({ releaseVips: !this.opts.dontReleaseVrrp });
+      await syncd;
+      await this.firewall?.stop();
       this.fifo?.close();
       this.scripts.killAll();
       this.runtime = undefined;
@@ -142,6 +172,8 @@ export class VrrpProcess {
       if (sameVrrpConfig(this.config, config)) {
         this.log.info('VRRP configuration unchanged; every instance keeps its state');
         this.config = config;
+        if (config.global.fifoWriteVrrpStatesOnReload) await old.writeStatesToFifo();
+        this.syncd?.reload(config.global.lvsSyncDaemon, old.instanceStates());
         return;
       }
       // hand the sockets' traffic over: the old runtime goes quietly (no priority 0, VIPs kept), the new one
@@ -156,6 +188,7 @@ export class VrrpProcess {
         await this.runtime?.stop({ releaseVips: false }).catch(() => undefined);
         await this.startRuntime(config);
       }
+      this.syncd?.reload(config.global.lvsSyncDaemon, this.runtime?.instanceStates() ?? {});
     });
   }
 
@@ -195,53 +228,5 @@ export class VrrpProcess {
     const next = this.busy.then(fn, fn);
     this.busy = next.catch(() => undefined);
     return next;
-  }
-}
-
-/**
- * -P: the VRRP side alone in this process, driven by signals until SIGTERM/SIGINT. Resolves with the exit
- * code.
- */
-export async function runVrrpForeground(opts: VrrpProcessOptions, log: Log): Promise<number> {
-  const proc = new VrrpProcess(opts, log);
-  const failed = await proc.start();
-  if (failed !== undefined) return failed;
-  log.info('Startup complete');
-  return new Promise<number>((resolve) => {
-    const handlers: Array<[NodeJS.Signals, () => void]> = [];
-    const on = (sig: NodeJS.Signals, fn: () => void) => {
-      process.on(sig, fn);
-      handlers.push([sig, fn]);
-    };
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      log.info('Stopping');
-      void proc.stop().catch((e: unknown) => log.error(`stop: ${(e as Error).message}`)).finally(() => {
-        for (const [s, fn] of handlers) process.off(s, fn);
-        log.info('Stopped');
-        resolve(0);
-      });
-    };
-    on('SIGTERM', stop);
-    on('SIGINT', stop);
-    on('SIGHUP', () => {
-      if (stopping) return;
-      log.info('Reloading ...');
-      void proc.reload().then(() => log.info('Reload complete'), (e: unknown) => log.error(`reload: ${(e as Error).message}`));
-    });
-    on('SIGUSR1', () => void proc.dumpData());
-    on('SIGUSR2', () => void proc.dumpStats());
-    bindRealtime(on, proc);
-  });
-}
-
-/** SIGRTMIN+2 (JSON) and SIGRTMAX-1 (STATS_CLEAR), where Node can listen for them. */
-function bindRealtime(on: (sig: NodeJS.Signals, fn: () => void) => void, proc: VrrpProcess): void {
-  for (const [sig, fn] of [['SIGRTMIN+2', () => proc.dumpJson()], ['SIGRTMAX-1', () => proc.dumpStats(true)]] as const) {
-    try {
-      on(sig as NodeJS.Signals, () => void fn());
-    } catch { /* this Node cannot listen for real-time signals */ }
   }
 }

@@ -49,7 +49,7 @@ class Run {
     const argv = kind === 'ours'
       ? [process.execPath, MAIN, '-n', '-l', '-f', join(dir, conf), ...pids, ...extra]
       : [KEEPALIVED, '-n', '-l', '-G', '-f', join(dir, conf), ...pids, ...extra];
-    this.proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: dir } });
     const add = (d: Buffer) => void (this.out += d.toString());
     this.proc.stdout!.on('data', add);
     this.proc.stderr!.on('data', add);
@@ -110,6 +110,14 @@ describe('the process model, next to keepalived 2.2.7', { timeout: 180_000 }, ()
       const child = d.pidOf('v');
       assert.notEqual(parent, child);
       assert.ok(!existsSync(join(dirs[kind], 'c.pid')), 'no checker child without virtual servers');
+
+      // SIGUSR1 to the parent: its own dump and the VRRP child's
+      for (const f of ['keepalived_parent.data', 'keepalived.data']) rmSync(join(dirs[kind], f), { force: true });
+      process.kill(parent, 'SIGUSR1');
+      await d.waitFor(/Printing parent data for process\(\d+\) on signal/);
+      await d.waitFor(/Printing VRRP data for process\(\d+\) on signal/);
+      for (let i = 0; i < 50 && !existsSync(join(dirs[kind], 'keepalived.data')); i++) await sleep(50);
+      for (const f of ['keepalived_parent.data', 'keepalived.data']) assert.ok(existsSync(join(dirs[kind], f)), `${kind} wrote ${f}`);
 
       const second = start(kind);
       assert.equal(await second.exited, 0);

@@ -47,7 +47,7 @@ const PURE = [
   /^src\/config\/(?!host-env|fs-host|index)[^/]+\.ts$/,
   /^src\/config\/(schema|model|validate)\//,
   /^src\/vrrp\/(packet|validate|fsm|fsm-|timers|track|sync-group|events|effects|log-events|params|instance|ipv4-header|garp|reload|firewall|runtime-(adverts|dumps|stats|interfaces))/,
-  /^src\/ipvs\/(plan|desired|table|keys|types)\.ts$/,
+  /^src\/ipvs\/(plan|desired|table|keys|types|sync-daemon)\.ts$/,
   /^src\/check\/(policy|messages|health|identity|probe)\.ts$/,
   /^src\/check\/checkers\/dns-packet\.ts$/,
   /^src\/netlink\/(ipvs-attrs|rtnl-(address|route|rule|decode|names))\.ts$/,
