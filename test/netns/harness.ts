@@ -93,6 +93,16 @@ export class Daemon {
     return this.child.pid!;
   }
 
+  /**
+   * Resolves once the daemon has logged its start-up ("Startup complete", ours and keepalived alike) or has
+   * exited. Our daemon starts two Node processes (parent and VRRP child), which can take seconds on a loaded
+   * machine: the timings the tests assert begin after this, not at spawn.
+   */
+  async started(ms = 60_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end && this.running && !/Startup complete/.test(this.out)) await sleep(20);
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -241,7 +251,7 @@ export class Lan {
     return this.nodes.find((n) => n.name === name)!;
   }
 
-  /** `combined`: ours without -P (VRRP in a worker thread, the checker only if virtual servers are configured). */
+  /** `combined`: ours without -P (a VRRP child, and a checker child only if virtual servers are configured). */
   start(kind: DaemonKind, node: string, conf: string, opts: DaemonOptions = {}): Daemon {
     const d = new Daemon(kind, this.node(node), join(this.dir, `${node}-${kind}-${++this.seq}`), conf, opts);
     this.daemons.push(d);
@@ -261,6 +271,11 @@ export class Lan {
     return a?.addr_info.map((x) => x.local) ?? [];
   }
 
+  /** Every running daemon has finished its start-up. */
+  async allStarted(): Promise<void> {
+    await Promise.all(this.daemons.filter((d) => d.running).map((d) => d.started()));
+  }
+
   /** Which nodes hold `vip` now. */
   holders(vip: string): string[] {
     return this.nodes.filter((n) => this.addresses(n.name).includes(vip)).map((n) => n.name);
@@ -268,6 +283,7 @@ export class Lan {
 
   /** Polls until `vip` is held by exactly `who` (node names); resolves with the ms it took. */
   async waitHolders(vip: string, who: string[], ms: number): Promise<number> {
+    await this.allStarted();
     const start = Date.now();
     const want = [...who].sort().join(',');
     let now = '';
@@ -281,6 +297,7 @@ export class Lan {
 
   /** Asserts the holders of `vip` do not change for `ms`. */
   async steadyHolders(vip: string, who: string[], ms: number): Promise<void> {
+    await this.allStarted();
     const end = Date.now() + ms;
     const want = [...who].sort().join(',');
     while (Date.now() < end) {

@@ -89,8 +89,10 @@ pairSuites('tpr', 'track_process', ({ mk, bk, lan, cap }) => {
     const took = await lan().waitHolders(VIP, ['b'], NOTICE_MS + 1500);
     t.diagnostic(`${mk} lost the unweighted process: VIP on b ${took} ms later`);
     await a.waitFor(/Quorum lost for tracked process vital\n[^]*\(VI_1\) Entering FAULT STATE/, 500, m);
-    await sleep(100);
-    const zero = adverts(cap().frames()).find((x) => x.at >= goneAt && x.srcMac === lan().node('a').mac && x.priority === 0);
+    // tcpdump writes each frame as it comes, but a loaded machine can take a while to get it onto the file
+    const zeroAdvert = () => adverts(cap().frames()).find((x) => x.at >= goneAt && x.srcMac === lan().node('a').mac && x.priority === 0);
+    for (let i = 0; i < 40 && !zeroAdvert(); i++) await sleep(50);
+    const zero = zeroAdvert();
     assert.ok(zero, 'priority-0 advert on entering FAULT');
     const m2 = a.mark();
     vital = await startSleep(lan(), 'a', vitalArg);
