@@ -20,7 +20,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateIpvsConfig, rsAddrOf, RS_PORT, vipOf, VS_PORT, weightOf, type IpvsBenchShape } from './ipvs-gen.js';
 import { IpvsClient } from '../src/netlink/ipvs-client.js';
@@ -38,7 +38,7 @@ const SELF_JS = fileURLToPath(import.meta.url);
  * the error under ~2% while the poller's share of UML's single CPU stays small even for minute-long
  * phases (a fixed 10 ms poll took 10-17% of the CPU in the first version of this bench).
  */
-const POLL_MIN_MS = 10;
+export const POLL_MIN_MS = 10;
 const POLL_MAX_MS = 500;
 const POLL_FRACTION = 0.02;
 /** Full /proc/net/ip_vs reads are spaced so that they take at most 1/RATIO of the CPU. */
@@ -48,21 +48,21 @@ const CAPTURE_GRACE_MS = 2000;
 /** Idle window after programming over which the daemons' steady-state CPU use is measured. */
 const IDLE_WINDOW_MS = 10_000;
 
-function pollDelay(since: number, floorMs = POLL_MIN_MS): number {
+export function pollDelay(since: number, floorMs = POLL_MIN_MS): number {
   return Math.max(floorMs, Math.min(POLL_MAX_MS, (performance.now() - since) * POLL_FRACTION));
 }
 
 // ---------------------------------------------------------------- small helpers
 
-function now(): number {
+export function now(): number {
   return performance.now();
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const v = xs.filter((x) => Number.isFinite(x));
   if (v.length === 0) return NaN;
   const s = [...v].sort((a, b) => a - b);
@@ -70,17 +70,17 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-function fmtMs(ms: number): string {
+export function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
   return ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
 }
 
-function fmtNum(n: number, digits = 0): string {
+export function fmtNum(n: number, digits = 0): string {
   if (!Number.isFinite(n)) return 'n/a';
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function fmtRatio(a: number, b: number): string {
+export function fmtRatio(a: number, b: number): string {
   if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return 'n/a';
   return `${(a / b).toFixed(2)}x`;
 }
@@ -157,7 +157,7 @@ interface TrialOptions {
   capture: string;
 }
 
-interface ProcCount {
+export interface ProcCount {
   services: number;
   dests: number;
   lines: number;
@@ -167,7 +167,7 @@ interface ProcCount {
 }
 
 /** Counts services and destinations in this namespace's /proc/net/ip_vs (lines, no parsing). */
-function readProcIpvs(): ProcCount {
+export function readProcIpvs(): ProcCount {
   const t = now();
   const text = readFileSync('/proc/net/ip_vs', 'latin1');
   const at = now();
@@ -223,12 +223,12 @@ function childrenOf(pid: number): number[] {
   return kids;
 }
 
-function serviceKey(vs: number): IpvsServiceKey {
+export function serviceKey(vs: number): IpvsServiceKey {
   return { af: AF_INET, protocol: IPPROTO_TCP, addr: vipOf(vs), port: VS_PORT, fwmark: 0 };
 }
 
 /** Writes through a rename, so a daemon reading on SIGHUP never sees half a file. */
-function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.new`, text);
   renameSync(`${path}.new`, path);
 }
@@ -236,7 +236,7 @@ function writeAtomic(path: string, text: string): void {
 // Counts IPVS generic-netlink requests sent to the kernel in this namespace (nlmon taps are per
 // namespace).  Python because Node cannot open an AF_PACKET socket.  Ends on SIGTERM (after reading
 // what is already queued) or after MAX seconds; prints one JSON line.
-const CAPTURE_PY = String.raw`
+export const CAPTURE_PY = String.raw`
 import json, select, signal, socket, struct, sys, time
 ifname, family, max_s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
@@ -287,19 +287,19 @@ const WRITE_CMDS = new Set([1, 2, 3, 5, 6, 7, 9, 10, 12, 16, 17]);
 class TrialFailure extends Error {}
 
 /** The log lines either daemon writes for one kernel entry it adds, changes or removes. */
-const ENTRY_LOG = /Changing weight|Adding service|Removing service|Updating service|Adding virtual server|Removing Virtual Server|Updating virtual server|Shutting down service/i;
+export const ENTRY_LOG = /Changing weight|Adding service|Removing service|Updating service|Adding virtual server|Removing Virtual Server|Updating virtual server|Shutting down service/i;
 
-function stripStamp(line: string): string {
+export function stripStamp(line: string): string {
   return line.replace(/^\w{3} \w{3} +\d+ [\d:]+ \d{4}: /, '');
 }
 
-type Capture = NonNullable<TrialResult['capture']>;
+export type Capture = NonNullable<TrialResult['capture']>;
 
 /**
  * Runs `body` (which reloads and returns how many GET_DEST polls this driver made meanwhile) with an
  * nlmon tap in this namespace, and returns the IPVS requests the daemon sent, by command.
  */
-async function captured(script: string, familyId: number, body: () => Promise<number>): Promise<Capture> {
+export async function captured(script: string, familyId: number, body: () => Promise<number>): Promise<Capture> {
   const cap: Capture = { byCmd: {}, writes: 0, reads: 0, drops: 0, watcherPolls: 0 };
   const ip = spawnSync('sh', ['-c', 'ip link add nlmon0 type nlmon && ip link set nlmon0 up'], { encoding: 'utf8' });
   if (ip.status !== 0) return { ...cap, error: `nlmon: ${ip.stderr.trim()}` };
@@ -344,7 +344,7 @@ async function captured(script: string, familyId: number, body: () => Promise<nu
 }
 
 /** Phase marks on stderr: the UML batch keeps them per trial, for a run that hangs or fails. */
-function mark(msg: string): void {
+export function mark(msg: string): void {
   process.stderr.write(`${(now() / 1000).toFixed(3)} ${msg}\n`);
 }
 
@@ -882,7 +882,10 @@ async function main(): Promise<void> {
   else await hostMain(values);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack : e);
-  process.exitCode = 1;
-});
+// bench/daemon-reload.ts imports the helpers above; only a direct run is the bench.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exitCode = 1;
+  });
+}

@@ -71,6 +71,7 @@ export class CheckerProcess {
   private savedTimeouts?: IpvsTimeouts;
   private stopping = false;
   private lastPassMs = 0;
+  private queuedPass?: Promise<void>;
   private engine?: CheckEngine;
   private scripts?: NodeScriptPort;
   private checkPorts?: NodeCheckPorts;
@@ -205,7 +206,11 @@ export class CheckerProcess {
 
   /** One reconcile pass, serialised with every other pass, reload and stop. */
   private pass(): Promise<void> {
+    // A pass queued but not started yet will read the newest desired table anyway: join it rather than
+    // queue another full read of the kernel's table (a reload and the health change it causes come together).
+    if (this.queuedPass) return this.queuedPass;
     const next = this.running.then(async () => {
+      this.queuedPass = undefined;
       if (!this.desired || this.stopping) return;
       try {
         const t0 = Date.now();
@@ -220,6 +225,7 @@ export class CheckerProcess {
       }
     });
     this.running = next;
+    this.queuedPass = next;
     return next;
   }
 

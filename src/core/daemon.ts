@@ -7,6 +7,7 @@
 // around a reload, STOPPING on stop. Logging: src/core/logging.ts, each process under its keepalived ident.
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
+import type { KeepalivedConfig } from '../config/model/index.js';
 import { createLog, IDENT, type LogSettings } from './logging.js';
 import { SdNotify } from './sd-notify.js';
 import type { Log } from '../lib/log.js';
@@ -39,9 +40,8 @@ export interface DaemonOptions {
 }
 
 /** Which children run: -P / -C, else the parts of the configuration that are not empty. */
-function childrenFor(o: DaemonOptions): ChildKind[] {
+function childrenFor(o: DaemonOptions, config: KeepalivedConfig): ChildKind[] {
   if (o.vrrpOnly || o.checkOnly) return [...(o.vrrpOnly ? ['vrrp' as const] : []), ...(o.checkOnly ? ['checker' as const] : [])];
-  const { config } = loadConfig(o.configFile, { configId: o.configId });
   const vrrp = config.vrrp.instances.length > 0;
   // Without VRRP instances the checker runs even with no virtual server (what this command always did).
   const checker = !vrrp || config.lvs.virtualServers.length > 0;
@@ -58,7 +58,14 @@ export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> 
   const log = logTo ?? createLog({ ...settings, ident: IDENT.parent });
   const pidFile = o.pidFile ?? DEFAULT_PID_FILES.parent;
   const childPidFiles = { vrrp: o.vrrpPidFile ?? DEFAULT_PID_FILES.vrrp, checker: o.checkersPidFile ?? DEFAULT_PID_FILES.checker };
-  const children = childrenFor(o);
+  // Parsed once here for what the parent itself needs; only two facts are kept, so the parent stays small.
+  let children: ChildKind[];
+  let childWaitMs: number;
+  {
+    const { config } = loadConfig(o.configFile, { configId: o.configId });
+    children = childrenFor(o, config);
+    childWaitMs = config.global.childWaitTime * 1000;
+  }
   // keepalived: a live process named by one of the pid files means a daemon already runs (exit 0).
   if ([pidFile, ...children.map((c) => childPidFiles[c])].some((f) => runningPid(f) !== undefined)) {
     log.info('daemon is already running');
@@ -66,7 +73,6 @@ export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> 
   }
   log.info(`Starting keepalived-ts (${children.map((c) => (c === 'vrrp' ? 'VRRP' : 'checker')).join(', ') || 'no child'})`);
   const systemd = new SdNotify({ onError: (e) => log.warn(e.message) });
-  const { config } = loadConfig(o.configFile, { configId: o.configId });
   const parent = new ParentProcess({
     main: fileURLToPath(new URL('../cli/main.js', import.meta.url)),
     childArgs: o.argv ?? [],
@@ -76,7 +82,7 @@ export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> 
     pidFile,
     childPidFiles,
     dontRespawn: !!o.dontRespawn,
-    childWaitMs: () => (config.global.childWaitTime ?? 5) * 1000,
+    childWaitMs: () => childWaitMs,
     log,
     notify: systemd.enabled
       ? {
