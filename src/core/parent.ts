@@ -1,6 +1,6 @@
 // The parent process as keepalived has it (KEEPALIVED.md §2.4): it starts the VRRP and checker children
-// (our own program again, with a hidden --child flag), writes its pid file, forwards signals (a reload
-// with a bad file is refused by each child, which keeps its running state),
+// (our own program again, with a hidden --child flag), writes its pid file, forwards signals, validates
+// a new configuration before it lets the children reload (a bad one is refused and nothing changes),
 // restarts a child that dies with keepalived's rate limit (or stops with -R), stops the whole daemon with
 // the child's code when it exits with a permanent error (1 fatal, 2 config, 4 permission), and on stop
 // gives the children child_wait_time to finish before SIGKILL.
@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
+import { configTestExitCode, formatDiagnostic, loadConfig } from '../config/index.js';
 import type { Log } from '../lib/log.js';
 import { initialRespawn, nextRespawn, type RespawnState } from './respawn.js';
 import { removePidFile, writePidFile } from './pidfile.js';
@@ -193,8 +194,16 @@ export class ParentProcess {
     this.reloading = this.reloading.then(async () => {
       if (this.stopping) return;
       this.o.log.info('Reloading ...', { event: 'parent.reload' });
-      // Each child validates the file itself and refuses one it cannot run (keeping its running state), as
-      // both read the same file they agree; parsing it here too would only delay them (seconds on big files).
+      // Validate before any child sees the file: a configuration with errors is refused here, with its
+      // positions, and nothing changes anywhere (the children would refuse it too, each on its own).
+      const { diagnostics } = loadConfig(this.o.configFile, { configId: this.o.configId });
+      const rc = configTestExitCode(diagnostics);
+      if ((rc !== 0 && rc !== 5 && rc !== 6) || diagnostics.some((d) => d.code === 'structure')) {
+        for (const d of diagnostics) if (d.severity !== 'notice') this.o.log.error(formatDiagnostic(d));
+        this.o.log.error('New configuration refused; keeping the running configuration', { event: 'parent.reload_refused' });
+        this.o.notify?.status('Reload refused: configuration errors');
+        return;
+      }
       this.o.notify?.reloading();
       await Promise.all(
         this.slots.map(
