@@ -11,7 +11,6 @@ import type { KeepalivedConfig } from '../config/model/index.js';
 import { createLog, IDENT, type LogSettings } from './logging.js';
 import { SdNotify } from './sd-notify.js';
 import type { Log } from '../lib/log.js';
-import { runChild } from './child.js';
 import { ParentProcess, type ChildKind } from './parent.js';
 import { DEFAULT_PID_FILES, runningPid } from './pidfile.js';
 
@@ -53,6 +52,9 @@ export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> 
   const settings: LogSettings = o.log ?? { detail: o.logDetail, console: true };
   if (o.child) {
     const log = logTo ?? createLog({ ...settings, ident: o.child === 'vrrp' ? IDENT.vrrp : IDENT.checker });
+    // Loaded only in a child: the parent never needs the engines, netlink or the addon, and every module
+    // costs start-up time (a second or more inside UML).
+    const { runChild } = await import('./child.js');
     return runChild(o.child, { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, dontReleaseVrrp: !!o.dontReleaseVrrp, resyncMs: o.resyncMs }, log);
   }
   const log = logTo ?? createLog({ ...settings, ident: IDENT.parent });

@@ -353,7 +353,7 @@ describe('IPVS reconciler in the kernel (UML, our daemon)', { timeout: 10 * 60_0
       'failing.conf': FAILING,
     };
     for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-    run = await runInUml(SCRIPT, { timeoutMs: 300_000, env: { MAIN: join(REPO, 'dist/src/cli/main.js'), CONF: dir } });
+    run = await runInUml(SCRIPT, { timeoutMs: 540_000, env: { MAIN: join(REPO, 'dist/src/cli/main.js'), CONF: dir } });
   });
 
   after(async () => {
