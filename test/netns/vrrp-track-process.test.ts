@@ -36,10 +36,13 @@ async function startSleep(lan: Lan, node: string, arg: string): Promise<ChildPro
 
 async function stopSleep(c: ChildProcess): Promise<number> {
   const exited = c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r));
+  // the moment of the kill, not of our 'exit' event: a loaded test process may see the exit later than the
+  // daemon sees the process gone from /proc, and the daemon's reaction must not predate "gone"
+  const at = Date.now();
   c.kill('SIGKILL');
   await exited;
   started.delete(c);
-  return Date.now();
+  return at;
 }
 
 pairSuites('tpr', 'track_process', ({ mk, bk, lan, cap }) => {
