@@ -107,6 +107,7 @@ const NOT_BUILT_YET: Array<[keyof CliOptions, string]> = [
   ['namespace', '-s/--namespace'],
   ['logFile', '-g/--log-file'],
   ['coreDumpPattern', '-M/--core-dump-pattern'],
+  ['releaseVips', '-X/--release-vips'],
 ];
 
 export async function main(argv: string[]): Promise<number> {
