@@ -137,11 +137,17 @@ stop() {
 }
 # ns NAME
 newns() { ip netns add "$1" && ip -n "$1" link set lo up; }
-# reload DIR CONF-TO-INSTALL N: install the file, SIGHUP, wait for the N-th "Reload complete", then three resyncs
+# reload DIR CONF-TO-INSTALL N: install the file, SIGHUP, wait for the N-th reload to end ("Reload complete",
+# or the parent's "New configuration refused"), then three resyncs
 reload() {
   cp "$2" "$1/daemon.conf"
   kill -HUP "$(cat "$1/pid")"
-  wait_for "$1" "Reload complete" "$3" 30
+  local i
+  for ((i = 0; i < 300; i++)); do
+    [ "$(grep -c -E -- "Reload complete|New configuration refused" "$1/log")" -ge "$3" ] && break
+    sleep 0.1
+  done
+  [ "$i" -lt 300 ] || echo "timeout waiting for the end of reload $3" >> "$1/errors"
   sleep 1
 }
 # ms_until DIR NS FILE-NAME COMMAND...: run COMMAND repeatedly until it succeeds (10 s at most); ms taken into FILE
