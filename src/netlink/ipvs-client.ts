@@ -319,10 +319,13 @@ export class IpvsClient implements IpvsPort {
       throw e;
     }
     return new Promise<GenlFrame[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // On an event loop running seconds behind, the timer and the answer can be due together and timers
+      // run first: give the answer one turn of I/O (setImmediate follows the poll phase) before giving up.
+      const timer = setTimeout(() => setImmediate(() => {
+        if (!this.pending.has(seq)) return;
         this.settle(seq);
         reject(new IpvsTimeoutError(op, entry, this.timeoutMs));
-      }, this.timeoutMs);
+      }), this.timeoutMs);
       this.pending.set(seq, { op, entry, dump, frames: [], resolve, reject, timer });
       if (this.pending.size === 1) conn.channel.hold(true);
       this.tap?.('out', bytes);

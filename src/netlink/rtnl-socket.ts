@@ -147,10 +147,12 @@ export class RtnlRequester {
     const seq = this.nextSeq();
     const bytes = frame(req.type, NLM_F_REQUEST | (dump ? NLM_F_DUMP : NLM_F_ACK) | (req.flags ?? 0), seq, conn.channel.port, req.body);
     return new Promise<RtnlFrame[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // As in ipvs-client.ts: one turn of I/O for an answer that is already there before giving up.
+      const timer = setTimeout(() => setImmediate(() => {
+        if (!this.pending.has(seq)) return;
         this.settle(seq);
         reject(new RtnlTimeoutError(req.op, req.entry, this.timeoutMs));
-      }, this.timeoutMs);
+      }), this.timeoutMs);
       this.pending.set(seq, { op: req.op, entry: req.entry, dump, frames: [], resolve, reject, timer });
       if (this.pending.size === 1) conn.channel.hold(true);
       this.tap?.('out', bytes);
