@@ -266,9 +266,11 @@ export class CheckerProcess {
   async stop(): Promise<void> {
     const config = this.config;
     const desired = this.desired;
-    await this.running;
+    // Stop first, then wait: passes queued behind the one under way now skip their work, and the checks stop
+    // changing health, so the removal below starts as soon as possible (the parent allows child_wait_time).
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.running;
     await this.engine?.stop();
     this.checkPorts?.close();
     this.addressClient?.close();
