@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { LAB_TMP } from '../../src/lab/uml-init.js';
 import { lan, sysctlSet } from '../../src/lab/netns.js';
 import { shq } from '../../src/lab/shell.js';
-import { runInUml, UmlScriptError, type UmlResult } from '../../src/lab/uml.js';
+import type { UmlResult } from '../../src/lab/uml.js';
+import { runDriverInUml } from '../../src/lab/driver.js';
 import { LAB, MISC_SCRIPT, TRACKS, checkConfig } from './check-scenario.js';
 import type { DriverInput, DriverResult } from './check-driver.js';
 
@@ -83,22 +84,12 @@ export async function runCheckLab(opts: CheckLabOptions): Promise<CheckLabRun> {
       conf, main: opts.main, miscDir, tls: await selfSigned(dir),
       marginMs: opts.marginMs, settleMs: opts.settleMs, capMs: opts.capMs ?? 15_000, startTimeoutMs: 40_000, pollMs: 200,
     };
-    const inputFile = join(dir, 'input.json');
-    await writeFile(inputFile, JSON.stringify(input));
-    const script = [
-      'set -e',
-      networkScript(),
-      'set +e',
-      `export LAB_RESULT="$LAB_OUT/result.json"`,
-      // the driver serves the real servers, so it runs in their namespace; it reaches the directors by name
-      `ip netns exec ${shq(LAB.realServers.ns)} node ${shq(opts.driver)} ${shq(inputFile)}`,
-    ].join('\n');
-    const r = await runInUml(script, { timeoutMs: opts.timeoutMs ?? 6 * 60_000, ...(opts.keep ? { keep: true } : {}) });
-    const text = r.files['result.json'];
-    if (text === undefined) {
-      throw new UmlScriptError(`the check driver wrote no result (batch exit ${r.code})\n${r.output.split('\n').slice(-40).join('\n')}`);
-    }
-    return { result: JSON.parse(text) as DriverResult, run: r, config, miscScript };
+    // the driver serves the real servers, so it runs in their namespace; it reaches the directors by name
+    const { result, run } = await runDriverInUml<DriverResult>({
+      dir, input, network: networkScript(), ns: LAB.realServers.ns, driver: opts.driver, name: 'check driver',
+      uml: { timeoutMs: opts.timeoutMs ?? 6 * 60_000, ...(opts.keep ? { keep: true } : {}) },
+    });
+    return { result, run, config, miscScript };
   } finally {
     if (!opts.keep) await rm(dir, { recursive: true, force: true });
   }

@@ -1,12 +1,13 @@
 // Host side of the end-to-end lab: builds the network of e2e-scenario.ts inside ONE UML boot (a router in
 // the instance's root namespace, the client, two directors, three real servers; two LANs) and runs
 // e2e-driver.ts there, in the client's namespace. Returns the driver's record.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addrAdd, bridgeAdd, drRealServer, ipForward, lan, linkMaster, netnsAdd, routeAdd, vethPair } from '../../src/lab/netns.js';
 import { shq } from '../../src/lab/shell.js';
-import { runInUml, UmlScriptError, type UmlResult } from '../../src/lab/uml.js';
+import type { UmlResult } from '../../src/lab/uml.js';
+import { runDriverInUml } from '../../src/lab/driver.js';
 import { DIRS, NET } from './e2e-scenario.js';
 import type { E2eInput } from './e2e-driver.js';
 import type { E2eResult } from './e2e-record.js';
@@ -79,22 +80,11 @@ export async function runE2eLab(opts: E2eLabOptions): Promise<E2eLabRun> {
       eventTimeoutMs: 20_000,
       drainTimeoutMs: 15_000,
     };
-    const inputFile = join(dir, 'input.json');
-    await writeFile(inputFile, JSON.stringify(input));
-    const script = [
-      'set -e',
-      networkScript(),
-      'set +e',
-      `export LAB_RESULT="$LAB_OUT/result.json"`,
-      // the driver is the client too, so it runs in the client's namespace; it reaches the others by name
-      `ip netns exec ${shq(NET.client.ns)} node ${shq(opts.driver)} ${shq(inputFile)}`,
-    ].join('\n');
-    const r = await runInUml(script, { timeoutMs: opts.timeoutMs ?? 6 * 60_000, memMB: 1536, ...(opts.keep ? { keep: true } : {}) });
-    const text = r.files['result.json'];
-    if (text === undefined) {
-      throw new UmlScriptError(`the end-to-end driver wrote no result (batch exit ${r.code})\n${r.output.split('\n').slice(-40).join('\n')}`);
-    }
-    return { result: JSON.parse(text) as E2eResult, run: r };
+    // the driver is the client too, so it runs in the client's namespace; it reaches the others by name
+    return await runDriverInUml<E2eResult>({
+      dir, input, network: networkScript(), ns: NET.client.ns, driver: opts.driver, name: 'end-to-end driver',
+      uml: { timeoutMs: opts.timeoutMs ?? 6 * 60_000, memMB: 1536, ...(opts.keep ? { keep: true } : {}) },
+    });
   } finally {
     if (!opts.keep) await rm(dir, { recursive: true, force: true });
   }

@@ -33,12 +33,15 @@ pairSuites('flt', 'faults', ({ mk, bk, lan, cap }) => {
 
   test('track_interface down -> the master enters FAULT, sends priority 0 and the backup takes over; up again -> it preempts back', async (t) => {
     const m = a.mark();
-    lan().setTrackLink('a', false);
+    // before the action: the daemon may react before `ip link` has even returned to us
     const downAt = Date.now();
+    lan().setTrackLink('a', false);
     const took = await lan().waitHolders(VIP, ['b'], 2000);
     await a.waitFor(/\(VI_1\) Entering FAULT STATE/, 1000, m);
-    await sleep(100);
-    const zero = adverts(cap().frames()).find((x) => x.at >= downAt - 5 && x.srcMac === lan().node('a').mac && x.priority === 0);
+    // tcpdump writes each frame as it comes, but a loaded machine can take a while to get it onto the file
+    const zeroAdvert = () => adverts(cap().frames()).find((x) => x.at >= downAt - 5 && x.srcMac === lan().node('a').mac && x.priority === 0);
+    for (let i = 0; i < 40 && !zeroAdvert(); i++) await sleep(50);
+    const zero = zeroAdvert();
     assert.ok(zero, 'priority-0 advert on entering FAULT');
     t.diagnostic(`tracked link down: VIP on b after ${took} ms`);
     lan().setTrackLink('a', true);
@@ -51,8 +54,9 @@ pairSuites('flt', 'faults', ({ mk, bk, lan, cap }) => {
     const failAt = Date.now();
     const took = await lan().waitHolders(VIP, ['b'], 1500 + masterDownV3(100, ADV) + 1500);
     t.diagnostic(`script failing: VIP on b ${took} ms after the check started failing`);
-    await sleep(100);
-    const lowered = adverts(cap().frames()).find((x) => x.at >= failAt && x.srcMac === lan().node('a').mac && x.priority === 90);
+    const loweredAdvert = () => adverts(cap().frames()).find((x) => x.at >= failAt && x.srcMac === lan().node('a').mac && x.priority === 90);
+    for (let i = 0; i < 40 && !loweredAdvert(); i++) await sleep(50);
+    const lowered = loweredAdvert();
     assert.ok(lowered, 'a advertised its lowered priority 90');
     const fresh = announcements(cap().frames()).filter((x) => x.at >= failAt && x.srcMac === lan().node('b').mac && x.address === VIP);
     assert.ok(fresh.length >= 1, 'the new master announced the VIP');
