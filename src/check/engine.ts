@@ -38,6 +38,8 @@ export interface CheckEngineOptions {
   maxConcurrent?: number | { sockets?: number; scripts?: number };
   /** How long past its deadline a probe may take to settle before it is declared hung. Default 1000. */
   graceMs?: number;
+  /** See RunnerOptions.deferAbort (scheduler.ts); the daemon passes setImmediate. */
+  deferAbort?: (fn: () => void) => void;
   /** FILE_CHECK: how often track files are re-read (keepalived uses inotify). Default 1000 ms. */
   trackFilePollMs?: number;
 }
@@ -108,7 +110,7 @@ export class CheckEngine {
     this.ports = o.ports;
     this.probes = o.probes ?? createProbeRegistry();
     const cap = typeof o.maxConcurrent === 'number' ? { sockets: o.maxConcurrent } : o.maxConcurrent ?? {};
-    this.runner = new ProbeRunner(o.clock, { maxSockets: cap.sockets, maxScripts: cap.scripts, graceMs: o.graceMs });
+    this.runner = new ProbeRunner(o.clock, { maxSockets: cap.sockets, maxScripts: cap.scripts, graceMs: o.graceMs, deferAbort: o.deferAbort });
     this.filePollMs = o.trackFilePollMs ?? 1000;
   }
 

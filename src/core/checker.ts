@@ -104,6 +104,8 @@ export class CheckerProcess {
     this.engine = new CheckEngine({
       clock: systemClock,
       random: Math.random,
+      // a probe whose answer is already waiting is read before its deadline's timer can fail it
+      deferAbort: (fn) => void setImmediate(fn),
       log: this.log,
       ports: {
         runScript: (s, ms) => checkPorts.runScript(s, ms),

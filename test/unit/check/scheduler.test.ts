@@ -42,6 +42,22 @@ test('scheduler: the deadline aborts the probe at timeoutMs; it settles then', a
   assert.deepEqual(out, ['a a timeout @3000 started@0']);
 });
 
+test('scheduler: with deferAbort, an answer that arrives before the deferred abort runs wins (a late event loop)', async () => {
+  const clock = new FakeClock();
+  const deferred: Array<() => void> = [];
+  const r = new ProbeRunner(clock, { deferAbort: (fn) => deferred.push(fn) });
+  const out: string[] = [];
+  let answer: (res: ProbeResult) => void = () => undefined;
+  r.request({ key: 'a', lane: 'socket', timeoutMs: 3000, run: () => new Promise<ProbeResult>((res) => (answer = res)), hung: () => ({ ok: false, reason: 'timeout', message: 'hung' }) }, collect(out, clock, 'a'));
+  await clock.advance(3000);
+  assert.equal(deferred.length, 1, 'the deadline fired and deferred its abort');
+  answer({ ok: true }); // the socket's data is read in the same turn, before the deferred abort
+  await settle();
+  deferred[0]!();
+  await settle();
+  assert.deepEqual(out, ['a ok @3000 started@0']);
+});
+
 test('scheduler: a probe that never settles is reported hung at deadline + grace and its slot released', async () => {
   const clock = new FakeClock();
   const r = new ProbeRunner(clock, { maxSockets: 1, graceMs: 500 });
