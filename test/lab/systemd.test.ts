@@ -145,8 +145,8 @@ test('journalctl -u shows the daemon\'s lines in order, under the identifier Kee
     /systemd\[1\]: Reloading keepalived-ts\.service/,
     /Keepalived\[\d+\]: Reloading \.\.\./,
     /Keepalived\[\d+\]: Reload complete/,
-    /systemd\[1\]: Stopping keepalived-ts\.service/,
-    /Keepalived\[\d+\]: Stopping/,
+    // systemd's "Stopping" and ours land in the same millisecond, in either order
+    /systemd\[1\]: Stopping keepalived-ts\.service|Keepalived\[\d+\]: Stopping/,
     /Keepalived\[\d+\]: Stopped/,
     /systemd\[1\]: Stopped keepalived-ts\.service/,
   ];
@@ -157,6 +157,8 @@ test('journalctl -u shows the daemon\'s lines in order, under the identifier Kee
     assert.ok(i >= 0, `journal lacks ${re} after line ${at}:\n${journal}`);
     at = i + 1;
   }
+  assert.match(journal, /systemd\[1\]: Stopping keepalived-ts\.service/);
+  assert.match(journal, /Keepalived\[\d+\]: Stopping/);
   const entries = file('journal.json').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
   const ready = entries.find((e) => e.MESSAGE === 'Startup complete');
   assert.ok(ready, 'no "Startup complete" entry from the main process');
