@@ -1,6 +1,7 @@
 // IpvsPort over generic netlink: the one place that talks to the kernel's IPVS. The npm package
 // `netlink` provides the socket and the genl controller's attributes; framing, the IPVS attributes,
 // request matching (by sequence number), time limits and errno mapping are ours.
+import { requestDeadline } from './deadline.js';
 import { AttrStream, genl, Protocol, RawNetlinkSocket } from 'netlink';
 import {
   IpvsAdapterError,
@@ -319,13 +320,10 @@ export class IpvsClient implements IpvsPort {
       throw e;
     }
     return new Promise<GenlFrame[]>((resolve, reject) => {
-      // On an event loop running seconds behind, the timer and the answer can be due together and timers
-      // run first: give the answer one turn of I/O (setImmediate follows the poll phase) before giving up.
-      const timer = setTimeout(() => setImmediate(() => {
-        if (!this.pending.has(seq)) return;
+      const timer = requestDeadline(this.timeoutMs, () => this.pending.has(seq), () => {
         this.settle(seq);
         reject(new IpvsTimeoutError(op, entry, this.timeoutMs));
-      }), this.timeoutMs);
+      });
       this.pending.set(seq, { op, entry, dump, frames: [], resolve, reject, timer });
       if (this.pending.size === 1) conn.channel.hold(true);
       this.tap?.('out', bytes);

@@ -2,6 +2,7 @@
 // dumps read to their DONE, time limits, and a cap on requests in flight (the IPVS client's lesson:
 // too many outstanding answers overflow the receive queue, the kernel drops them, and the `netlink`
 // package's native code can take the whole process down on the resulting socket error).
+import { requestDeadline } from './deadline.js';
 import { Protocol, RawNetlinkSocket } from 'netlink';
 import { decodeFrames, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, NLMSG_OVERRUN } from './ipvs-attrs.js';
 import { RtnlAdapterError, RtnlDecodeError, RtnlError, RtnlSocketError, RtnlTimeoutError } from './rtnl-errors.js';
@@ -147,12 +148,10 @@ export class RtnlRequester {
     const seq = this.nextSeq();
     const bytes = frame(req.type, NLM_F_REQUEST | (dump ? NLM_F_DUMP : NLM_F_ACK) | (req.flags ?? 0), seq, conn.channel.port, req.body);
     return new Promise<RtnlFrame[]>((resolve, reject) => {
-      // As in ipvs-client.ts: one turn of I/O for an answer that is already there before giving up.
-      const timer = setTimeout(() => setImmediate(() => {
-        if (!this.pending.has(seq)) return;
+      const timer = requestDeadline(this.timeoutMs, () => this.pending.has(seq), () => {
         this.settle(seq);
         reject(new RtnlTimeoutError(req.op, req.entry, this.timeoutMs));
-      }), this.timeoutMs);
+      });
       this.pending.set(seq, { op: req.op, entry: req.entry, dump, frames: [], resolve, reject, timer });
       if (this.pending.size === 1) conn.channel.hold(true);
       this.tap?.('out', bytes);
