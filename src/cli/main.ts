@@ -107,7 +107,6 @@ const NOT_BUILT_YET: Array<[keyof CliOptions, string]> = [
   ['namespace', '-s/--namespace'],
   ['logFile', '-g/--log-file'],
   ['coreDumpPattern', '-M/--core-dump-pattern'],
-  ['releaseVips', '-X/--release-vips'],
 ];
 
 export async function main(argv: string[]): Promise<number> {
@@ -170,6 +169,7 @@ export async function main(argv: string[]): Promise<number> {
     },
     dontReleaseIpvs: !!opts.dontReleaseIpvs,
     dontReleaseVrrp: !!opts.dontReleaseVrrp,
+    releaseVips: !!opts.releaseVips,
     dontRespawn: !!opts.dontRespawn,
     pidFile: opts.pid,
     vrrpPidFile: opts.vrrp_pid,

@@ -13,6 +13,7 @@ export interface ChildOptions {
   configId?: string;
   dontReleaseIpvs: boolean;
   dontReleaseVrrp: boolean;
+  releaseVips?: boolean;
   resyncMs?: number;
 }
 
@@ -28,7 +29,7 @@ interface Side {
 }
 
 function sideOf(kind: ChildKind, o: ChildOptions, log: Log): Side {
-  if (kind === 'vrrp') return new VrrpProcess({ configFile: o.configFile, configId: o.configId, dontReleaseVrrp: o.dontReleaseVrrp }, log);
+  if (kind === 'vrrp') return new VrrpProcess({ configFile: o.configFile, configId: o.configId, dontReleaseVrrp: o.dontReleaseVrrp, releaseVips: o.releaseVips }, log);
   const port = new IpvsClient();
   const checker = new CheckerProcess(
     { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, resyncMs: o.resyncMs ?? 5000, adaptiveResync: o.resyncMs === undefined },

@@ -25,6 +25,8 @@ export interface DaemonOptions {
   dontReleaseIpvs: boolean;
   /** -V. */
   dontReleaseVrrp?: boolean;
+  /** -X. */
+  releaseVips?: boolean;
   /** -R. */
   dontRespawn?: boolean;
   /** -p, -r, -c; keepalived's paths by default. */
@@ -55,7 +57,7 @@ export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> 
     // Loaded only in a child: the parent never needs the engines, netlink or the addon, and every module
     // costs start-up time (a second or more inside UML).
     const { runChild } = await import('./child.js');
-    return runChild(o.child, { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, dontReleaseVrrp: !!o.dontReleaseVrrp, resyncMs: o.resyncMs }, log);
+    return runChild(o.child, { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, dontReleaseVrrp: !!o.dontReleaseVrrp, releaseVips: !!o.releaseVips, resyncMs: o.resyncMs }, log);
   }
   const log = logTo ?? createLog({ ...settings, ident: IDENT.parent });
   const pidFile = o.pidFile ?? DEFAULT_PID_FILES.parent;

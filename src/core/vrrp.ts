@@ -28,6 +28,8 @@ export interface VrrpProcessOptions {
   configId?: string;
   /** -V: on stop leave VIPs and routes in place and send no priority-0 advert. */
   dontReleaseVrrp: boolean;
+  /** -X: an instance leaving MASTER removes its addresses even if its record says they are not set. */
+  releaseVips?: boolean;
   /** Where dumps go; default $TMPDIR, else /tmp (as keepalived). */
   dumpDir?: string;
 }
@@ -135,6 +137,8 @@ export class VrrpProcess {
       ipv6Forwarding,
       firewall: this.firewall,
       onInstanceState: (instance, state) => this.syncd?.instanceState(instance, state),
+      // keepalived forces the release with -V as well: a previous run may have left the addresses
+      params: { releaseUnsetVips: !!this.opts.releaseVips || this.opts.dontReleaseVrrp },
     });
     this.runtime = runtime;
     await runtime.start({ carry });

@@ -153,7 +153,7 @@ export function restoreInterface(ctx: StepContext, name: string, stopAdvert: boo
   }
   s.garpDelayedAt = undefined;
   s.lowerPrioGarpAt = undefined;
-  if (!s.vipsSet) return;
+  if (!s.vipsSet && !p.releaseUnsetVips) return;
   if (p.rules.length) {
     ctx.log(vrrpLog.handling(name, 'remove', 'Virtual Rules'));
     ctx.emit({ kind: 'rules', instance: name, op: 'remove', rules: p.rules });

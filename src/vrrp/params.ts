@@ -65,6 +65,11 @@ export interface InstanceParams {
    * event, counts it and re-runs its MASTER notify once per episode. On by default.
    */
   readonly splitBrainRecovery: boolean;
+  /**
+   * keepalived's -X (and -V): leaving MASTER removes the addresses even when the instance's record says
+   * they are not set (vrrp_restore_interface's `--release-vips` test).
+   */
+  readonly releaseUnsetVips: boolean;
 }
 
 export interface SyncGroupParams {
@@ -84,6 +89,8 @@ export interface VrrpParams {
 export interface ParamOptions {
   /** Default true. False gives keepalived 2.2.7's behaviour exactly. */
   splitBrainRecovery?: boolean;
+  /** -X or -V on the command line. */
+  releaseUnsetVips?: boolean;
 }
 
 /** Global settings the instances read. */
@@ -183,6 +190,7 @@ export function instanceParams(inst: VrrpInstance, globals: ParamGlobals, group?
     notifyPriorityChanges: inst.notifyPriorityChanges,
     syncGroup: inst.syncGroup,
     splitBrainRecovery,
+    releaseUnsetVips: opts.releaseUnsetVips ?? false,
   };
 }
 

@@ -3,13 +3,14 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { nextDeadline, step } from '../../../src/vrrp/fsm.js';
 import { Router, actions, adverts, counters, instanceConf, ip, logs, notifies } from './fsm-harness.js';
+import type { ParamOptions } from '../../../src/vrrp/params.js';
 
 const PRIO150_DOWN = 3414.062; // 3 × 1 s + (256 − 150)/256 s, in keepalived's microseconds
 
 /** keepalived's own behaviour: our split-brain extras off. */
 const exact = { splitBrainRecovery: false };
 
-function masterAt150(opts = exact, extra = ''): Router {
+function masterAt150(opts: ParamOptions = exact, extra = ''): Router {
   const r = Router.fromConfig(instanceConf(`  priority 150\n${extra}`), '10.0.0.1', opts);
   r.start(0);
   r.runUntil(PRIO150_DOWN);
@@ -286,6 +287,24 @@ test('shutdown: a BACKUP only notifies STOP', () => {
 test('shutdown with releaseVips false (-V): no priority-0 advert, VIPs stay, STOP still notified', () => {
   const r = masterAt150();
   assert.deepEqual(actions(r.send({ type: 'shutdown', releaseVips: false })), ['notify STOP']);
+});
+
+// keepalived's vrrp_restore_interface: the addresses go only if the instance's record says they are set,
+// unless -X (or -V) forces it. A master whose record is clear is made by hand here: keepalived carries the
+// record across reloads, so no ordinary path leads to it.
+function masterWithVipsUnset(releaseUnsetVips: boolean): Router {
+  const r = masterAt150({ ...exact, releaseUnsetVips });
+  const vi = r.state.instances['VI_1']!;
+  r.state = { ...r.state, instances: { ...r.state.instances, VI_1: { ...vi, vipsSet: false } } };
+  return r;
+}
+
+test('shutdown of a master whose VIPs are recorded unset: nothing removed without -X', () => {
+  assert.deepEqual(actions(masterWithVipsUnset(false).send({ type: 'shutdown' }, 6000)), ['advert 0', 'notify STOP']);
+});
+
+test('shutdown of a master whose VIPs are recorded unset: -X removes them all the same', () => {
+  assert.deepEqual(actions(masterWithVipsUnset(true).send({ type: 'shutdown' }, 6000)), ['advert 0', 'remove vip', 'notify STOP']);
 });
 
 test('after shutdown every event is ignored', () => {
