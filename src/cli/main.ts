@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // keepalived-ts command line: keepalived(8)'s flags, parsed with commander (the only user of it).
 import { Command, Option } from 'commander';
-import { runConfigTest } from './config-test.js';
 import { SIGNAL_FUNCTIONS } from './signals.js';
 import { KEEPALIVED_COMPAT, ourVersion } from './version.js';
-import { DEFAULT_CONFIG_FILE } from '../config/index.js';
+import { DEFAULT_CONFIG_FILE } from '../config/paths.js';
 import { parseFacility } from '../core/log-format.js';
 import { LOG_LEVELS, type LogLevel } from '../core/log-levels.js';
 
@@ -134,6 +133,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (opts.configTest !== undefined || opts.dumpConfig !== undefined) {
+    // loaded only here: a child process never needs the parser (start-up time, memory)
+    const { runConfigTest } = await import('./config-test.js');
     return runConfigTest({
       file: opts.useFile,
       configId: opts.configId,

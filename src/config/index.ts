@@ -14,7 +14,7 @@ export interface LoadOptions {
   env?: ConfigEnv;
 }
 
-export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+export { DEFAULT_CONFIG_FILE } from './paths.js';
 
 export function defaultConfigId(): string {
   return hostname().split('.')[0];

@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCheckerData } from './checker-dump.js';
 import { initialHealth } from '../ipvs/desired.js';
-import { loadConfig, configTestExitCode, formatDiagnostic } from '../config/index.js';
+import { acceptConfig, readConfigFile, type LoadedConfig } from './config-handoff.js';
 import { desiredIpvs, type DesiredIpvs } from '../ipvs/desired.js';
 import { IpvsReconciler } from '../ipvs/reconciler.js';
 import { serviceId } from '../ipvs/table.js';
@@ -50,16 +50,9 @@ export const EXIT_OK = 0;
 export const EXIT_FATAL = 1;
 export const EXIT_CONFIG = 2;
 
-function load(opts: CheckerOptions, log: Log, reloading = false): KeepalivedConfig | undefined {
-  const { config, diagnostics } = loadConfig(opts.configFile, { configId: opts.configId });
-  for (const d of diagnostics) if (d.severity !== 'notice') log.warn(formatDiagnostic(d));
-  // A configuration keepalived could not run (rc 4, or an immediate exit) is refused.
-  const rc = configTestExitCode(diagnostics);
-  if (rc !== 0 && rc !== 5 && rc !== 6) return undefined;
-  // On reload, unbalanced braces too: keepalived would run such a file (-t rc 5), but the diff against it
-  // deletes whatever the misplaced blocks were meant to configure, while a good table is running.
-  if (reloading && diagnostics.some((d) => d.code === 'structure')) return undefined;
-  return config;
+/** The configuration the parent handed over, else the file itself. */
+async function load(opts: CheckerOptions, log: Log, reloading: boolean, given?: LoadedConfig): Promise<KeepalivedConfig | undefined> {
+  return acceptConfig(given ?? (await readConfigFile(opts.configFile, opts.configId)), log, reloading);
 }
 
 export class CheckerProcess {
@@ -170,8 +163,8 @@ export class CheckerProcess {
     }
   }
 
-  /** Start-up: returns an exit code if the process cannot run. */
-  async start(): Promise<number | undefined> {
+  /** Start-up (with the parent's configuration, else the file's): returns an exit code if the process cannot run. */
+  async start(given?: LoadedConfig): Promise<number | undefined> {
     this.log.debug('Initializing ipvs');
     try {
       await this.port.getInfo();
@@ -179,7 +172,7 @@ export class CheckerProcess {
       this.log.error(`IPVS: Can't initialize ipvs: ${(e as Error).message}`);
       return EXIT_FATAL;
     }
-    const config = load(this.opts, this.log);
+    const config = await load(this.opts, this.log, false, given);
     if (!config) return EXIT_CONFIG;
     this.config = config;
     if (config.global.lvsFlush) {
@@ -247,10 +240,10 @@ export class CheckerProcess {
     return path;
   }
 
-  /** SIGHUP: a configuration that cannot run leaves the running table exactly as it is. */
-  async reload(): Promise<void> {
+  /** A reload from the parent, or SIGHUP (the file): a configuration that cannot run leaves the running table exactly as it is. */
+  async reload(given?: LoadedConfig): Promise<void> {
     this.log.info('Reloading');
-    const config = load(this.opts, this.log, true);
+    const config = await load(this.opts, this.log, true, given);
     if (!config) {
       this.log.error('New configuration refused; keeping the running configuration');
       return;

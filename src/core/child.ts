@@ -1,11 +1,13 @@
 // One child of the parent process (src/core/parent.ts): the VRRP side (keepalived's Keepalived_vrrp) or
-// the checker side (Keepalived_healthcheckers), run in its own process. It tells the parent over the IPC
-// channel when its start-up and each reload are done, handles the signals the parent forwards, and stops
-// in order when the parent goes away (keepalived's children get SIGTERM on the parent's death).
+// the checker side (Keepalived_healthcheckers), run in its own process. It takes its configuration from
+// the parent over the IPC channel (config-handoff.ts), tells the parent when its start-up and each reload
+// are done, handles the signals the parent forwards, and stops in order when the parent goes away
+// (keepalived's children get SIGTERM on the parent's death).
 import { IpvsClient } from '../netlink/ipvs-client.js';
 import type { Log } from '../lib/log.js';
 import { CheckerProcess } from './checker.js';
-import type { ChildKind, ChildMessage } from './parent.js';
+import type { ChildKind, ChildMessage, ParentMessage } from './parent.js';
+import { decodeConfig, type LoadedConfig } from './config-handoff.js';
 import { VrrpProcess } from './vrrp.js';
 
 export interface ChildOptions {
@@ -19,8 +21,8 @@ export interface ChildOptions {
 
 /** What both sides offer the child's loop. */
 interface Side {
-  start(): Promise<number | undefined>;
-  reload(): Promise<void>;
+  start(given?: LoadedConfig): Promise<number | undefined>;
+  reload(given?: LoadedConfig): Promise<void>;
   stop(): Promise<void>;
   dumpData?(): unknown;
   dumpStats?(clear?: boolean): unknown;
@@ -37,8 +39,8 @@ function sideOf(kind: ChildKind, o: ChildOptions, log: Log): Side {
     log,
   );
   return {
-    start: () => checker.start(),
-    reload: () => checker.reload(),
+    start: (given) => checker.start(given),
+    reload: (given) => checker.reload(given),
     stop: () => checker.stop(),
     dumpData: () => checker.dumpData(),
     close: () => port.close(),
@@ -49,10 +51,28 @@ const send = (m: ChildMessage) => {
   if (process.connected) process.send?.(m);
 };
 
+/** The parent's configuration for this child; undefined when run without a parent (the child reads the file). */
+function configFromParent(): Promise<LoadedConfig | undefined> {
+  if (!process.send || !process.connected) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onMessage = (m: ParentMessage) => {
+      if (m.type !== 'config') return;
+      done(decodeConfig(m.data));
+    };
+    const done = (c: LoadedConfig | undefined) => {
+      process.off('message', onMessage);
+      process.off('disconnect', gone);
+      resolve(c);
+    };
+    const gone = () => done(undefined);
+    process.on('message', onMessage);
+    process.on('disconnect', gone);
+    send({ type: 'want-config' });
+  });
+}
+
 export async function runChild(kind: ChildKind, o: ChildOptions, log: Log): Promise<number> {
   const side = sideOf(kind, o, log);
-  // The IPC channel must not keep this process alive once the side has stopped.
-  process.channel?.unref();
   // Signals may arrive during start-up (a stop, a forwarded reload): take them from the first moment.
   let stopping = false;
   let started = false;
@@ -77,22 +97,35 @@ export async function runChild(kind: ChildKind, o: ChildOptions, log: Log): Prom
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
-  process.on('SIGHUP', () => {
+  const reload = (next?: LoadedConfig) => {
     if (stopping) return;
     queue = queue
-      .then(() => (started ? side.reload() : undefined))
+      .then(() => (started ? side.reload(next) : undefined))
       .catch((e: unknown) => log.error(`reload: ${(e as Error).message}`))
       .finally(() => send({ type: 'reloaded' }));
+  };
+  // from the parent: its validated configuration; a SIGHUP sent to this process directly: the file
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'reload') reload(decodeConfig(m.data));
   });
+  process.on('SIGHUP', () => reload());
   process.on('SIGUSR1', () => void side.dumpData?.());
   process.on('SIGUSR2', () => void side.dumpStats?.());
   for (const [sig, fn] of [['SIGRTMIN+2', () => side.dumpJson?.()], ['SIGRTMAX-1', () => side.dumpStats?.(true)]] as const) {
     try { process.on(sig as NodeJS.Signals, () => void fn()); } catch { /* not listenable here */ }
   }
 
+  const given = await configFromParent();
+  // The IPC channel must not keep this process alive once the side has stopped.
+  process.channel?.unref();
+  if (stopping) {
+    // stopped before it had a configuration: nothing to undo
+    startedUp();
+    return exit;
+  }
   let rc: number | undefined;
   try {
-    rc = await side.start();
+    rc = await side.start(given);
   } catch (e) {
     log.error(`${kind === 'vrrp' ? 'VRRP' : 'Checker'} start-up failed: ${(e as Error).stack ?? String(e)}`);
     rc = 1;

@@ -6,12 +6,11 @@
 // every child has finished its start-up (the first IPVS reconcile, the VRRP start), RELOADING/READY
 // around a reload, STOPPING on stop. Logging: src/core/logging.ts, each process under its keepalived ident.
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/index.js';
 import type { KeepalivedConfig } from '../config/model/index.js';
 import { createLog, IDENT, type LogSettings } from './logging.js';
 import { SdNotify } from './sd-notify.js';
 import type { Log } from '../lib/log.js';
-import { ParentProcess, type ChildKind } from './parent.js';
+import type { ChildKind } from './parent.js';
 import { DEFAULT_PID_FILES, runningPid } from './pidfile.js';
 
 export interface DaemonOptions {
@@ -62,14 +61,12 @@ export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> 
   const log = logTo ?? createLog({ ...settings, ident: IDENT.parent });
   const pidFile = o.pidFile ?? DEFAULT_PID_FILES.parent;
   const childPidFiles = { vrrp: o.vrrpPidFile ?? DEFAULT_PID_FILES.vrrp, checker: o.checkersPidFile ?? DEFAULT_PID_FILES.checker };
-  // Parsed once here for what the parent itself needs; only two facts are kept, so the parent stays small.
-  let children: ChildKind[];
-  let childWaitMs: number;
-  {
-    const { config } = loadConfig(o.configFile, { configId: o.configId });
-    children = childrenFor(o, config);
-    childWaitMs = config.global.childWaitTime * 1000;
-  }
+  // Parsed once, here: the children are given their parts of it (config-handoff.ts). The parser and the
+  // parent are loaded only in the parent.
+  const { loadConfig } = await import('../config/index.js');
+  const { ParentProcess } = await import('./parent.js');
+  const loaded = loadConfig(o.configFile, { configId: o.configId });
+  const children = childrenFor(o, loaded.config);
   // keepalived: a live process named by one of the pid files means a daemon already runs (exit 0).
   if ([pidFile, ...children.map((c) => childPidFiles[c])].some((f) => runningPid(f) !== undefined)) {
     log.info('daemon is already running');
@@ -86,7 +83,7 @@ export async function runDaemon(o: DaemonOptions, logTo?: Log): Promise<number> 
     pidFile,
     childPidFiles,
     dontRespawn: !!o.dontRespawn,
-    childWaitMs: () => childWaitMs,
+    config: loaded,
     log,
     notify: systemd.enabled
       ? {

@@ -1,6 +1,7 @@
 // The parent process as keepalived has it (KEEPALIVED.md §2.4): it starts the VRRP and checker children
 // (our own program again, with a hidden --child flag), writes its pid file, forwards signals, validates
-// a new configuration before it lets the children reload (a bad one is refused and nothing changes),
+// a new configuration before it lets the children reload (a bad one is refused and nothing changes) and
+// hands each child its part of the parsed configuration (config-handoff.ts), so the file is parsed once,
 // restarts a child that dies with keepalived's rate limit (or stops with -R), stops the whole daemon with
 // the child's code when it exits with a permanent error (1 fatal, 2 config, 4 permission), and on stop
 // gives the children child_wait_time to finish before SIGKILL.
@@ -8,7 +9,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
-import { configTestExitCode, formatDiagnostic, loadConfig } from '../config/index.js';
+import { formatDiagnostic, loadConfig } from '../config/index.js';
+import { childPart, configRunnable, encodeConfig, type LoadedConfig } from './config-handoff.js';
 import type { Log } from '../lib/log.js';
 import { initialRespawn, nextRespawn, type RespawnState } from './respawn.js';
 import { removePidFile, writePidFile } from './pidfile.js';
@@ -16,7 +18,10 @@ import { removePidFile, writePidFile } from './pidfile.js';
 export type ChildKind = 'vrrp' | 'checker';
 
 /** Messages a child sends its parent over the IPC channel. */
-export type ChildMessage = { type: 'ready'; rc?: number } | { type: 'reloaded' };
+export type ChildMessage = { type: 'want-config' } | { type: 'ready'; rc?: number } | { type: 'reloaded' };
+
+/** Messages the parent sends a child: its part of the configuration (config-handoff.ts), to start or to reload with. */
+export type ParentMessage = { type: 'config' | 'reload'; data: Uint8Array };
 
 const NAMES: Record<ChildKind, { title: string; short: string }> = {
   vrrp: { title: 'VRRP', short: 'VRRP' },
@@ -37,8 +42,8 @@ export interface ParentOptions {
   childPidFiles: Record<ChildKind, string>;
   /** -R: a child that dies stops the daemon instead of being restarted. */
   dontRespawn: boolean;
-  /** child_wait_time (s): how long stop waits for the children before SIGKILL. */
-  childWaitMs: () => number;
+  /** The configuration the daemon starts with, parsed and checked by the caller. */
+  config: LoadedConfig;
   log: Log;
   /** systemd notify hooks (READY/RELOADING/STOPPING/STATUS/ERRNO); absent outside systemd. */
   notify?: {
@@ -60,6 +65,8 @@ interface ChildSlot {
   waitReload?: () => void;
   /** Dump signals that arrived while the child was starting. */
   pending: Set<NodeJS.Signals>;
+  /** The part it was given: a reload while it started makes it reload once ready. */
+  given?: Uint8Array;
 }
 
 export class ParentProcess {
@@ -69,9 +76,26 @@ export class ParentProcess {
   private exitCode = 0;
   private reloading: Promise<void> = Promise.resolve();
   private startedReported = false;
+  /**
+   * Each child's part of the running configuration, encoded: what a (re)started child is given. A respawned
+   * child so runs what the others run, not a file edited since without a reload.
+   */
+  private readonly parts = new Map<ChildKind, Uint8Array>();
+  /** child_wait_time: how long stop waits for the children before SIGKILL. */
+  private childWaitMs = 0;
 
-  constructor(private readonly o: ParentOptions) {
+  private readonly o: Omit<ParentOptions, 'config'>;
+
+  constructor({ config, ...o }: ParentOptions) {
+    this.o = o;
     this.slots = o.children.map((kind) => ({ kind, startedAt: 0, respawn: initialRespawn, ready: false, pending: new Set<NodeJS.Signals>() }));
+    this.adopt(config);
+  }
+
+  /** Keeps only the encoded parts of `loaded` (not the model: the parent stays small). */
+  private adopt(loaded: LoadedConfig): void {
+    for (const s of this.slots) this.parts.set(s.kind, encodeConfig(childPart(s.kind, loaded)));
+    this.childWaitMs = loaded.config.global.childWaitTime * 1000;
   }
 
   /** Runs until the daemon stops; resolves with its exit code. */
@@ -100,15 +124,24 @@ export class ParentProcess {
     // Only the parent talks to systemd: a child (or its scripts) sending READY would confuse it.
     const env = { ...process.env };
     for (const k of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[k];
-    const proc = fork(this.o.main, [...this.o.childArgs, '--child', s.kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
+    // 'advanced': structured clone, so the configuration's Uint8Arrays cross as they are
+    const proc = fork(this.o.main, [...this.o.childArgs, '--child', s.kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env, serialization: 'advanced' });
     s.proc = proc;
     s.startedAt = Date.now();
     s.ready = false;
     this.o.log.info(`Starting ${NAMES[s.kind].title} child process, pid=${proc.pid}`, { event: 'parent.child_start', child: s.kind, pid: proc.pid });
     if (proc.pid !== undefined) writePidFile(this.o.childPidFiles[s.kind], proc.pid);
     proc.on('message', (m: ChildMessage) => {
-      if (m.type === 'ready') {
+      if (m.type === 'want-config') {
+        s.given = this.parts.get(s.kind)!;
+        this.sendTo(proc, { type: 'config', data: s.given });
+      } else if (m.type === 'ready') {
         s.ready = true;
+        const part = this.parts.get(s.kind)!;
+        if (s.given !== part) {
+          s.given = part;
+          this.sendTo(proc, { type: 'reload', data: part });
+        }
         for (const sig of s.pending) try { process.kill(proc.pid!, sig); } catch { /* gone */ }
         s.pending.clear();
         this.maybeStarted();
@@ -117,6 +150,17 @@ export class ParentProcess {
       }
     });
     proc.on('exit', (code, signal) => this.exited(s, proc, code, signal));
+  }
+
+  /** False when the child is gone (its exit is handled where it is reported). */
+  private sendTo(proc: ChildProcess, m: ParentMessage): boolean {
+    if (!proc.connected) return false;
+    try {
+      proc.send(m);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private maybeStarted(): void {
@@ -194,16 +238,16 @@ export class ParentProcess {
     this.reloading = this.reloading.then(async () => {
       if (this.stopping) return;
       this.o.log.info('Reloading ...', { event: 'parent.reload' });
-      // Validate before any child sees the file: a configuration with errors is refused here, with its
-      // positions, and nothing changes anywhere (the children would refuse it too, each on its own).
-      const { diagnostics } = loadConfig(this.o.configFile, { configId: this.o.configId });
-      const rc = configTestExitCode(diagnostics);
-      if ((rc !== 0 && rc !== 5 && rc !== 6) || diagnostics.some((d) => d.code === 'structure')) {
-        for (const d of diagnostics) if (d.severity !== 'notice') this.o.log.error(formatDiagnostic(d));
+      // Validate before any child sees it: a configuration with errors is refused here, with its
+      // positions, and nothing changes anywhere. A valid one is what the children get.
+      const loaded = loadConfig(this.o.configFile, { configId: this.o.configId });
+      if (!configRunnable(loaded.diagnostics, true)) {
+        for (const d of loaded.diagnostics) if (d.severity !== 'notice') this.o.log.error(formatDiagnostic(d));
         this.o.log.error('New configuration refused; keeping the running configuration', { event: 'parent.reload_refused' });
         this.o.notify?.status('Reload refused: configuration errors');
         return;
       }
+      this.adopt(loaded);
       this.o.notify?.reloading();
       await Promise.all(
         this.slots.map(
@@ -217,7 +261,8 @@ export class ParentProcess {
                 resolve();
               }
               s.waitReload = done;
-              try { process.kill(s.proc.pid, 'SIGHUP'); } catch { done(); }
+              s.given = this.parts.get(s.kind)!;
+              if (!this.sendTo(s.proc, { type: 'reload', data: s.given })) done();
             }),
         ),
       );
@@ -235,7 +280,7 @@ export class ParentProcess {
     this.o.log.info('Stopping', { event: 'parent.stopping' });
     for (const s of this.slots) if (s.restartTimer) clearTimeout(s.restartTimer);
     this.forward('SIGTERM');
-    const wait = this.o.childWaitMs();
+    const wait = this.childWaitMs;
     setTimeout(() => {
       for (const s of this.slots) {
         if (!s.proc?.pid) continue;

@@ -5,7 +5,8 @@
 // the statistics / data / JSON dumps keepalived writes on SIGUSR2 / SIGUSR1 / SIGRTMIN+2.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configTestExitCode, formatDiagnostic, loadConfig, type KeepalivedConfig } from '../config/index.js';
+import type { KeepalivedConfig } from '../config/model/index.js';
+import { acceptConfig, readConfigFile, type LoadedConfig } from './config-handoff.js';
 import type { Log } from '../lib/log.js';
 import { NativePacketPort } from '../native/packet-port.js';
 import type { AddressPort, PacketPort } from '../vrrp/ports.js';
@@ -55,14 +56,9 @@ export function machinePorts(log: Log): VrrpPorts {
   };
 }
 
-function load(opts: VrrpProcessOptions, log: Log, reloading: boolean): KeepalivedConfig | undefined {
-  const { config, diagnostics } = loadConfig(opts.configFile, { configId: opts.configId });
-  for (const d of diagnostics) if (d.severity !== 'notice') log.warn(formatDiagnostic(d));
-  const rc = configTestExitCode(diagnostics);
-  if (rc !== 0 && rc !== 5 && rc !== 6) return undefined;
-  // on reload, unbalanced braces too: the misplaced blocks would silently remove instances that are running
-  if (reloading && diagnostics.some((d) => d.code === 'structure')) return undefined;
-  return config;
+/** The configuration the parent handed over, else the file itself. */
+async function load(opts: VrrpProcessOptions, log: Log, reloading: boolean, given?: LoadedConfig): Promise<KeepalivedConfig | undefined> {
+  return acceptConfig(given ?? (await readConfigFile(opts.configFile, opts.configId)), log, reloading);
 }
 
 /** /proc/sys/net/ipv6/conf/IF/forwarding of our own network namespace (the NA Router flag). */
@@ -91,9 +87,9 @@ export class VrrpProcess {
     this.scripts = new NodeScriptPort(() => this.config!.global, log);
   }
 
-  /** Start-up: an exit code when the process cannot run. */
-  async start(): Promise<number | undefined> {
-    const config = load(this.opts, this.log, false);
+  /** Start-up (with the parent's configuration, else the file's): an exit code when the process cannot run. */
+  async start(given?: LoadedConfig): Promise<number | undefined> {
+    const config = await load(this.opts, this.log, false, given);
     if (!config) return EXIT_CONFIG;
     this.config = config;
     // keepalived starts the backup sync daemon before the instances start, whatever state they reach
@@ -162,11 +158,11 @@ export class VrrpProcess {
     });
   }
 
-  /** SIGHUP. */
-  reload(): Promise<void> {
+  /** A reload from the parent (its validated configuration), or SIGHUP (the file). */
+  reload(given?: LoadedConfig): Promise<void> {
     return this.serial(async () => {
       this.log.info('Reloading');
-      const config = load(this.opts, this.log, true);
+      const config = await load(this.opts, this.log, true, given);
       if (!config) {
         this.log.error('New configuration refused; keeping the running configuration');
         return;
