@@ -1,7 +1,7 @@
 // IpvsPort over generic netlink: the one place that talks to the kernel's IPVS. The npm package
 // `netlink` provides the socket and the genl controller's attributes; framing, the IPVS attributes,
 // request matching (by sequence number), time limits and errno mapping are ours.
-import { requestDeadline } from './deadline.js';
+import { RequestDeadlines } from './deadline.js';
 import { AttrStream, genl, Protocol, RawNetlinkSocket } from 'netlink';
 import {
   IpvsAdapterError,
@@ -112,7 +112,6 @@ interface Pending {
   readonly frames: GenlFrame[];
   readonly resolve: (frames: GenlFrame[]) => void;
   readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 interface Connection {
@@ -130,6 +129,7 @@ const ENOENT = 2;
 
 export class IpvsClient implements IpvsPort {
   private readonly timeoutMs: number;
+  private readonly deadlines: RequestDeadlines;
   private readonly openChannel: () => NetlinkChannel;
   private readonly tap?: IpvsClientOptions['tap'];
   private conn?: Connection;
@@ -144,6 +144,7 @@ export class IpvsClient implements IpvsPort {
 
   constructor(opts: IpvsClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.deadlines = new RequestDeadlines(this.timeoutMs);
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
     this.openChannel = opts.openChannel ?? openGenericNetlinkChannel;
     this.tap = opts.tap;
@@ -320,11 +321,11 @@ export class IpvsClient implements IpvsPort {
       throw e;
     }
     return new Promise<GenlFrame[]>((resolve, reject) => {
-      const timer = requestDeadline(this.timeoutMs, () => this.pending.has(seq), () => {
+      this.deadlines.add(seq, () => {
         this.settle(seq);
         reject(new IpvsTimeoutError(op, entry, this.timeoutMs));
       });
-      this.pending.set(seq, { op, entry, dump, frames: [], resolve, reject, timer });
+      this.pending.set(seq, { op, entry, dump, frames: [], resolve, reject });
       if (this.pending.size === 1) conn.channel.hold(true);
       this.tap?.('out', bytes);
       const failed = (err: Error) => {
@@ -350,7 +351,7 @@ export class IpvsClient implements IpvsPort {
   private settle(seq: number): Pending | undefined {
     const p = this.pending.get(seq);
     if (!p) return undefined;
-    clearTimeout(p.timer);
+    this.deadlines.remove(seq);
     this.pending.delete(seq);
     if (this.pending.size === 0) this.conn?.channel.hold(false);
     this.release();

@@ -2,7 +2,7 @@
 // dumps read to their DONE, time limits, and a cap on requests in flight (the IPVS client's lesson:
 // too many outstanding answers overflow the receive queue, the kernel drops them, and the `netlink`
 // package's native code can take the whole process down on the resulting socket error).
-import { requestDeadline } from './deadline.js';
+import { RequestDeadlines } from './deadline.js';
 import { Protocol, RawNetlinkSocket } from 'netlink';
 import { decodeFrames, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, NLMSG_OVERRUN } from './ipvs-attrs.js';
 import { RtnlAdapterError, RtnlDecodeError, RtnlError, RtnlSocketError, RtnlTimeoutError } from './rtnl-errors.js';
@@ -92,7 +92,6 @@ interface Pending {
   readonly frames: RtnlFrame[];
   readonly resolve: (frames: RtnlFrame[]) => void;
   readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 interface Connection {
@@ -102,6 +101,7 @@ interface Connection {
 
 export class RtnlRequester {
   private readonly timeoutMs: number;
+  private readonly deadlines: RequestDeadlines;
   private readonly maxInFlight: number;
   private readonly openChannel: () => RtnlChannel;
   private readonly tap?: RtnlRequesterOptions['tap'];
@@ -117,6 +117,7 @@ export class RtnlRequester {
 
   constructor(opts: RtnlRequesterOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.deadlines = new RequestDeadlines(this.timeoutMs);
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
     this.openChannel = opts.openChannel ?? (() => openRouteChannel());
     this.tap = opts.tap;
@@ -148,11 +149,11 @@ export class RtnlRequester {
     const seq = this.nextSeq();
     const bytes = frame(req.type, NLM_F_REQUEST | (dump ? NLM_F_DUMP : NLM_F_ACK) | (req.flags ?? 0), seq, conn.channel.port, req.body);
     return new Promise<RtnlFrame[]>((resolve, reject) => {
-      const timer = requestDeadline(this.timeoutMs, () => this.pending.has(seq), () => {
+      this.deadlines.add(seq, () => {
         this.settle(seq);
         reject(new RtnlTimeoutError(req.op, req.entry, this.timeoutMs));
       });
-      this.pending.set(seq, { op: req.op, entry: req.entry, dump, frames: [], resolve, reject, timer });
+      this.pending.set(seq, { op: req.op, entry: req.entry, dump, frames: [], resolve, reject });
       if (this.pending.size === 1) conn.channel.hold(true);
       this.tap?.('out', bytes);
       const failed = (err: Error) => {
@@ -205,7 +206,7 @@ export class RtnlRequester {
   private settle(seq: number): Pending | undefined {
     const p = this.pending.get(seq);
     if (!p) return undefined;
-    clearTimeout(p.timer);
+    this.deadlines.remove(seq);
     this.pending.delete(seq);
     if (this.pending.size === 0) this.conn?.channel.hold(false);
     this.release();
