@@ -101,6 +101,8 @@ export class CheckEngine {
   private readonly changeListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(e: HealthEvent) => void>();
   private changePending = false;
+  /** Health changes so far: two equal counts, the same health. */
+  private changes = 0;
   private opts: StartOptions = {};
   private running = false;
 
@@ -172,6 +174,11 @@ export class CheckEngine {
       }),
     ]);
     if (timer !== undefined) this.clock.clearTimer(timer);
+  }
+
+  /** Counts health changes: a listener that already read the health at this count has nothing new to do. */
+  get healthVersion(): number {
+    return this.changes;
   }
 
   /** What IPVS should reflect: structurally src/ipvs/desired.ts's HealthView. Live. */
@@ -465,6 +472,7 @@ export class CheckEngine {
         }
       }
     }
+    if (fx.changed) this.changes++;
     if (fx.changed && notifyChange) this.changed();
     return launched;
   }

@@ -58,6 +58,10 @@ async function load(opts: CheckerOptions, log: Log, reloading: boolean, given?: 
 export class CheckerProcess {
   private config?: KeepalivedConfig;
   private desired?: DesiredIpvs;
+  /** The next pass reads the kernel's table (a re-sync joined a queued pass). */
+  private readNext = false;
+  /** The engine's healthVersion `desired` was computed at. */
+  private desiredHealth?: number;
   private readonly reconciler: IpvsReconciler;
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
@@ -86,6 +90,7 @@ export class CheckerProcess {
 
   /** The table the configuration and the checkers' verdicts want now. */
   private want(config: KeepalivedConfig): DesiredIpvs {
+    this.desiredHealth = this.engine?.healthVersion;
     return desiredIpvs(config.lvs, this.engine?.health());
   }
 
@@ -109,6 +114,8 @@ export class CheckerProcess {
     });
     this.engine.onChange(() => {
       if (!this.config || this.stopping) return;
+      // the change a start-up or reload caused is in the table its own pass programs: no second full pass
+      if (this.engine?.healthVersion === this.desiredHealth) return;
       this.desired = this.want(this.config);
       void this.pass();
     });
@@ -199,21 +206,32 @@ export class CheckerProcess {
     await this.port.setTimeouts({ tcp: t.tcp, tcpFin: t.tcpfin, udp: t.udp });
   }
 
-  /** One reconcile pass, serialised with every other pass, reload and stop. */
-  private pass(): Promise<void> {
+  /**
+   * One reconcile pass, serialised with every other pass, reload and stop. `read`: the periodic re-sync,
+   * which reads the kernel's table; the others plan against the table the reconciler knows.
+   */
+  private pass(read = false): Promise<void> {
+    this.readNext ||= read;
     // A pass queued but not started yet will read the newest desired table anyway: join it rather than
-    // queue another full read of the kernel's table (a reload and the health change it causes come together).
+    // queue another (a reload and the health change it causes come together).
     if (this.queuedPass) return this.queuedPass;
     const next = this.running.then(async () => {
       this.queuedPass = undefined;
+      const read = this.readNext;
+      this.readNext = false;
       if (!this.desired || this.stopping) return;
       try {
+        const reads = this.reconciler.counters.reads;
         const t0 = Date.now();
-        const r = await this.reconciler.reconcile(this.desired);
-        // A re-sync reads every owned service; keep its cost under ~5% of the time on big tables.
-        this.lastPassMs = Date.now() - t0;
+        const r = await this.reconciler.reconcile(this.desired, { read });
         if (r.planned > 0) this.log.debug(`IPVS reconcile: ${r.applied} applied, ${r.failed} failed`, { ...r.byOp });
-        this.schedule(r.failed > 0 ? Math.min(1000, this.opts.resyncMs) : this.opts.adaptiveResync ? Math.max(this.opts.resyncMs, 20 * this.lastPassMs) : this.opts.resyncMs);
+        if (r.failed > 0) this.schedule(Math.min(1000, this.opts.resyncMs));
+        else if (this.reconciler.counters.reads > reads) {
+          // the next re-sync counts from this read; it reads every owned service, so on big tables it
+          // comes no oftener than keeps its cost under ~5% of the time
+          this.lastPassMs = Date.now() - t0;
+          this.schedule(this.opts.adaptiveResync ? Math.max(this.opts.resyncMs, 20 * this.lastPassMs) : this.opts.resyncMs);
+        }
       } catch (e) {
         this.log.error(`IPVS reconcile failed, will retry: ${(e as Error).message}`);
         this.schedule(Math.min(1000, this.opts.resyncMs));
@@ -227,7 +245,7 @@ export class CheckerProcess {
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.stopping) return;
-    this.timer = setTimeout(() => void this.pass(), ms);
+    this.timer = setTimeout(() => void this.pass(true), ms);
   }
 
   /** SIGUSR1: $TMPDIR/keepalived_check.data (keepalived's name; the format is not stable there either). */

@@ -1,12 +1,15 @@
 // Level-triggered IPVS reconciliation: dump the kernel, plan against the desired table, apply each
 // operation, count and log it. A failed operation is logged and retried on the next pass while the
 // rest of the table is still applied; nothing is ever flushed to recover. Entries changed or deleted
-// behind our back are repaired on the next pass (keepalived does not repair them).
+// behind our back are repaired by the next full pass (keepalived does not repair them). Between full
+// passes the reconciler plans against the table it knows (the last dump plus what it applied since),
+// so a reload or a health change costs its own operations and no reads; any doubt (a failed or
+// refused operation) makes the next pass read the kernel again.
 import type { Log } from '../lib/log.js';
 import type { IpvsPort, IpvsServiceKey } from './types.js';
 import { destText, serviceText } from './keys.js';
 import { planIpvs, type IpvsOp } from './plan.js';
-import { destId, serviceId, tableFrom, type DestId, type IpvsTable, type Ownership, type ServiceId } from './table.js';
+import { applyToKnown, destId, knownFrom, serviceId, tableFrom, type DestId, type IpvsTable, type KnownTable, type Ownership, type ServiceId } from './table.js';
 import type { DesiredIpvs } from './desired.js';
 
 export interface ReconcileResult {
@@ -20,6 +23,8 @@ export interface ReconcileResult {
 
 export interface OpCounters {
   passes: number;
+  /** Passes that read the kernel's table. */
+  reads: number;
   applied: Record<string, number>;
   failed: Record<string, number>;
 }
@@ -31,7 +36,9 @@ function errCode(e: unknown): string | undefined {
 export class IpvsReconciler {
   /** Entries owned by an earlier configuration that a pass has not yet removed (reload, failed deletes). */
   private previouslyOwned: Ownership = { services: new Set(), dests: new Map() };
-  readonly counters: OpCounters = { passes: 0, applied: {}, failed: {} };
+  /** The owned part of the kernel's table as last read and changed since; undefined: read it. */
+  private known?: KnownTable;
+  readonly counters: OpCounters = { passes: 0, applied: {}, failed: {}, reads: 0 };
 
   constructor(private readonly port: IpvsPort, private readonly log: Log) {}
 
@@ -45,25 +52,64 @@ export class IpvsReconciler {
     return tableFrom(entries);
   }
 
-  async reconcile(desired: DesiredIpvs): Promise<ReconcileResult> {
+  /** One pass. `read`: read the kernel's table even if the known one is trusted (the periodic re-sync). */
+  async reconcile(desired: DesiredIpvs, opts: { read?: boolean } = {}): Promise<ReconcileResult> {
     const owned = unionOwnership(desired.owned, this.previouslyOwned);
-    const observed = await this.observe(owned);
+    const observed = await this.current(owned, opts.read ?? true);
     const ops = planIpvs(desired.table, observed, owned);
-    const result = await this.apply(ops);
+    // keepalived adds the real servers a configuration brings (start-up, reload) without a word; only a
+    // server that was configured before and comes back is "Adding service"
+    const before = this.previouslyOwned;
+    const quiet = (op: IpvsOp) => op.op === 'add-dest' && !before.dests.get(serviceId(op.service))?.has(destId(op.dest));
+    const result = await this.apply(ops, 'run', quiet);
     // Ours from now on: what this configuration names, plus what we failed to delete.
     this.previouslyOwned = unionOwnership(desired.owned, result.failedDeletes);
     return result.summary;
   }
 
-  /** Stop: remove every owned entry, destinations first (keepalived without -I). */
+  /**
+   * Stop: remove every owned entry (keepalived without -I). Each owned destination is logged as keepalived
+   * logs it ("Shutting down service"), but a service that goes as a whole is deleted with one request: the
+   * kernel deletes its destinations with it, and the parent gives this only child_wait_time.
+   */
   async removeOwned(desired: DesiredIpvs): Promise<ReconcileResult> {
     const owned = unionOwnership(desired.owned, this.previouslyOwned);
-    const observed = await this.observe(owned);
+    const observed = await this.current(owned, false);
     const ops = planIpvs(new Map(), observed, owned);
-    return (await this.apply(ops, 'stop')).summary;
+    const wholeServices = new Set(ops.filter((op) => op.op === 'del-service').map((op) => serviceId(op.service)));
+    const sent = ops.filter((op) => {
+      if (op.op !== 'del-dest' || !wholeServices.has(serviceId(op.service))) return true;
+      this.logApplied(op, 'stop');
+      return false;
+    });
+    return (await this.apply(sent, 'stop')).summary;
   }
 
-  private async apply(ops: IpvsOp[], phase: 'run' | 'stop' = 'run'): Promise<{ summary: ReconcileResult; failedDeletes: Ownership }> {
+  /** The owned table to plan against: the known one, unless `read` or in doubt; services new to `owned` are read. */
+  private async current(owned: Ownership, read: boolean): Promise<IpvsTable> {
+    if (read || !this.known) {
+      this.counters.reads++;
+      this.known = undefined;
+      const observed = await this.observe(owned);
+      this.known = knownFrom(observed);
+      return observed;
+    }
+    const known = this.known;
+    const unknown = [...owned.services].filter((sid) => !known.has(sid));
+    if (unknown.length > 0) {
+      // a service a reload brought may already be in the kernel (a previous run, an operator): read just those
+      const wanted = new Set(unknown);
+      for (const s of await this.port.listServices()) {
+        const sid = serviceId(s);
+        if (wanted.has(sid)) known.set(sid, { service: s, dests: new Map((await this.port.listDests(s)).map((d) => [destId(d), d])) });
+      }
+    }
+    return known;
+  }
+
+  private async apply(ops: IpvsOp[], phase: 'run' | 'stop' = 'run', quiet: (op: IpvsOp) => boolean = () => false): Promise<{ summary: ReconcileResult; failedDeletes: Ownership }> {
+    // any doubt about what the kernel now holds: the next pass reads it
+    let doubt = false;
     this.counters.passes++;
     const byOp: Record<string, number> = {};
     let applied = 0;
@@ -89,7 +135,8 @@ export class IpvsReconciler {
         if (o.status === 'fulfilled') {
           applied++;
           this.counters.applied[op.op] = (this.counters.applied[op.op] ?? 0) + 1;
-          this.logApplied(op, phase);
+          if (this.known) applyToKnown(this.known, op);
+          this.logApplied(op, phase, quiet(op));
           return;
         }
         const e = o.reason;
@@ -98,8 +145,10 @@ export class IpvsReconciler {
         if ((code === 'EEXIST' && op.op.startsWith('add')) || (code === 'ENOENT' && op.op.startsWith('del'))) {
           this.log.info(`IPVS ${op.op} ${this.describe(op)}: ${code}, treated as done`, { op: op.op, errno: code });
           applied++;
+          doubt = true;
           return;
         }
+        doubt = true;
         failed++;
         this.counters.failed[op.op] = (this.counters.failed[op.op] ?? 0) + 1;
         // A service the kernel refused cannot take destinations in this pass.
@@ -114,6 +163,7 @@ export class IpvsReconciler {
         this.log.error(`IPVS ${op.op} ${this.describe(op)} failed, will retry: ${(e as Error).message}`, { op: op.op, errno: code });
       });
     }
+    if (doubt) this.known = undefined;
     return { summary: { planned: ops.length, applied, failed, byOp }, failedDeletes: { services: failedServices, dests: failedDests } };
   }
 
@@ -132,12 +182,12 @@ export class IpvsReconciler {
     return 'dest' in op ? `${destText(op.dest, op.service)} of VS ${serviceText(op.service)}` : serviceText(op.service);
   }
 
-  private logApplied(op: IpvsOp, phase: 'run' | 'stop'): void {
+  private logApplied(op: IpvsOp, phase: 'run' | 'stop', quiet = false): void {
     const vs = serviceText(op.service as IpvsServiceKey);
     const fields = { op: op.op, vs };
     switch (op.op) {
       case 'add-dest':
-        this.log.info(`Adding service ${destText(op.dest, op.service)} to VS ${vs}`, { ...fields, rs: destText(op.dest, op.service), weight: op.dest.weight });
+        this.log[quiet ? 'debug' : 'info'](`Adding service ${destText(op.dest, op.service)} to VS ${vs}`, { ...fields, rs: destText(op.dest, op.service), weight: op.dest.weight });
         break;
       case 'del-dest':
         this.log.info(

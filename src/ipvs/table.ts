@@ -48,3 +48,44 @@ export function ownershipOf(...tables: IpvsTable[]): Ownership {
   }
   return { services, dests };
 }
+
+/** A table that follows the operations applied to the kernel (the reconciler's picture between reads). */
+export type KnownTable = Map<ServiceId, { service: IpvsService; dests: Map<DestId, IpvsDest> }>;
+
+export function knownFrom(table: IpvsTable): KnownTable {
+  const t: KnownTable = new Map();
+  for (const [sid, e] of table) t.set(sid, { service: e.service, dests: new Map(e.dests) });
+  return t;
+}
+
+/**
+ * The kernel after `op` succeeded. A destination's counters are not modelled, only what a plan compares;
+ * deleting a service deletes its destinations, as the kernel does.
+ */
+export function applyToKnown(t: KnownTable, op: KnownOp): void {
+  switch (op.op) {
+    case 'add-service':
+    case 'edit-service': {
+      const sid = serviceId(op.service);
+      t.set(sid, { service: op.service, dests: t.get(sid)?.dests ?? new Map() });
+      break;
+    }
+    case 'del-service':
+      t.delete(serviceId(op.service));
+      break;
+    case 'add-dest':
+    case 'edit-dest':
+      t.get(serviceId(op.service))?.dests.set(destId(op.dest), op.dest);
+      break;
+    case 'del-dest':
+      t.get(serviceId(op.service))?.dests.delete(destId(op.dest));
+      break;
+  }
+}
+
+/** The operations of plan.ts, as far as the known table needs them (kept here so the table needs no plan). */
+export type KnownOp =
+  | { readonly op: 'add-service' | 'edit-service'; readonly service: IpvsService }
+  | { readonly op: 'del-service'; readonly service: IpvsServiceKey }
+  | { readonly op: 'add-dest' | 'edit-dest'; readonly service: IpvsServiceKey; readonly dest: IpvsDest }
+  | { readonly op: 'del-dest'; readonly service: IpvsServiceKey; readonly dest: IpvsDestKey };

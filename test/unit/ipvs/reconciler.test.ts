@@ -81,14 +81,94 @@ test('a failed operation is logged and retried on the next pass while the rest i
   assert.equal(k.calls.includes('flush'), false);
 });
 
-test('stop removes every owned entry, destinations first, and nothing else', async () => {
+test('stop removes every owned entry and nothing else: a whole service in one request, each real server logged', async () => {
   const k = new FakeIpvs();
-  const r = new IpvsReconciler(k, recordingLog());
+  const log = recordingLog();
+  const r = new IpvsReconciler(k, log);
+  const foreign = { af: AF_INET, protocol: IPPROTO_TCP, addr: '10.9.9.9', port: 443, fwmark: 0, schedName: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff } as const;
+  await k.addService(foreign);
   const want = desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2'))).lvs);
   await r.reconcile(want);
   k.calls.length = 0;
   await r.removeOwned(want);
-  assert.deepEqual(k.calls, ['del-dest', 'del-dest', 'del-service']);
+  // the kernel deletes a service's destinations with it (keepalived deletes them one by one first)
+  assert.deepEqual(k.calls, ['del-service']);
+  assert.deepEqual(log.lines.filter((l) => /Shutting down/.test(l.msg)).map((l) => l.msg), [
+    'Shutting down service [10.1.0.1]:tcp:80 from VS [10.0.0.1]:tcp:80',
+    'Shutting down service [10.1.0.2]:tcp:80 from VS [10.0.0.1]:tcp:80',
+  ]);
+  assert.deepEqual([...k.services.keys()], [`${AF_INET}|6|10.9.9.9|443`]);
+});
+
+test('stop of a service kept by the configuration with a real server dropped: that destination alone', async () => {
+  const k = new FakeIpvs();
+  const r = new IpvsReconciler(k, recordingLog());
+  await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2'))).lvs));
+  // an operator's destination in our service: deleted with the service, as keepalived's DEL_SERVICE does
+  const [mine] = [...k.services.values()];
+  await k.addDest(mine.s, { af: AF_INET, addr: '10.1.0.77', port: 80, fwdMethod: 0, weight: 1, uThreshold: 0, lThreshold: 0 });
+  k.calls.length = 0;
+  await r.removeOwned(desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2'))).lvs));
+  assert.deepEqual(k.calls, ['del-service']);
+  assert.equal(k.services.size, 0);
+});
+
+test('between re-syncs a pass plans against the table it knows: a reload costs its edit and no read', async () => {
+  const k = new FakeIpvs();
+  const r = new IpvsReconciler(k, recordingLog());
+  await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2'))).lvs));
+  assert.equal(r.counters.reads, 1);
+  k.calls.length = 0;
+  await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2', 7))).lvs), { read: false });
+  assert.deepEqual(k.calls, ['edit-dest']);
+  assert.equal(r.counters.reads, 1);
+  // what it applied is in what it knows: the same again is nothing to do
+  assert.equal((await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2', 7))).lvs), { read: false })).planned, 0);
+  // the re-sync reads, and repairs what was changed behind its back
+  const [mine] = [...k.services.values()];
+  await k.delDest(mine.s, { af: AF_INET, addr: '10.1.0.1', port: 80 });
+  k.calls.length = 0;
+  await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2', 7))).lvs), { read: true });
+  assert.deepEqual(k.calls, ['add-dest']);
+  assert.equal(r.counters.reads, 2);
+});
+
+test('a refused operation puts the known table in doubt: the next pass reads the kernel', async () => {
+  const k = new FakeIpvs();
+  const r = new IpvsReconciler(k, recordingLog());
+  const want = desiredIpvs(config(vs(rs('10.1.0.1') + rs('10.1.0.2'))).lvs);
+  k.refuse.set('add-dest', 'EEXIST');
+  await r.reconcile(want);
+  assert.equal(r.counters.reads, 1);
+  await r.reconcile(want, { read: false });
+  assert.equal(r.counters.reads, 2);
+});
+
+test('a service a reload brings that is already in the kernel is read before planning', async () => {
+  const k = new FakeIpvs();
+  const r = new IpvsReconciler(k, recordingLog());
+  await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1'))).lvs));
+  // left by an earlier run, with a weight the new configuration changes
+  const other = { af: AF_INET, protocol: IPPROTO_TCP, addr: '10.0.0.2', port: 80, fwmark: 0, schedName: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff } as const;
+  await k.addService(other);
+  await k.addDest(other, { af: AF_INET, addr: '10.1.0.9', port: 80, fwdMethod: 0, weight: 1, uThreshold: 0, lThreshold: 0 });
+  k.calls.length = 0;
+  await r.reconcile(desiredIpvs(config(vs(rs('10.1.0.1')) + vs(rs('10.1.0.9', 5)).replace('10.0.0.1 80', '10.0.0.2 80')).lvs), { read: false });
+  assert.deepEqual(k.calls, ['edit-dest']);
+});
+
+test("real servers a configuration brings are added quietly (as keepalived); one configured before that comes back is 'Adding service'", async () => {
+  const k = new FakeIpvs();
+  const log = recordingLog();
+  const r = new IpvsReconciler(k, log);
+  const cfg = config(vs(rs('10.1.0.1') + rs('10.1.0.2')));
+  await r.reconcile(desiredIpvs(cfg.lvs));
+  const adding = () => log.lines.filter((l) => l.level === 'info' && /^Adding service/.test(l.msg)).map((l) => l.msg);
+  assert.deepEqual(adding(), []);
+  const down = { realServer: (_v: unknown, s: { address: { text: string } }) => ({ alive: s.address.text !== '10.1.0.2' }), quorumUp: () => true };
+  await r.reconcile(desiredIpvs(cfg.lvs, down as never), { read: false });
+  await r.reconcile(desiredIpvs(cfg.lvs), { read: false });
+  assert.deepEqual(adding(), ['Adding service [10.1.0.2]:tcp:80 to VS [10.0.0.1]:tcp:80']);
 });
 
 test('inhibit_on_failure keeps a dead real server at weight 0; a sorry server replaces lost quorum', async () => {
