@@ -12,12 +12,13 @@ import { systemClock } from '../check/clock.js';
 import { NodeCheckPorts } from './check-ports.js';
 import { NodeScriptPort } from './scripts.js';
 import { NotifyFifoWriter } from './notify-fifo.js';
-import { AddressClient } from '../netlink/address-client.js';
+import type { AddressClient } from '../netlink/address-client.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCheckerData } from './checker-dump.js';
 import { initialHealth } from '../ipvs/desired.js';
 import { acceptConfig, readConfigFile, type LoadedConfig } from './config-handoff.js';
+import { EXIT_CONFIG, EXIT_FATAL } from './exit-codes.js';
 import { desiredIpvs, type DesiredIpvs } from '../ipvs/desired.js';
 import { IpvsReconciler } from '../ipvs/reconciler.js';
 import { serviceId } from '../ipvs/table.js';
@@ -45,10 +46,7 @@ export interface CheckerDeps {
   addresses?: () => Pick<AddressClient, 'addresses' | 'subscribe' | 'close'>;
 }
 
-/** keepalived's child exit codes: 0 ok, 1 fatal (IPVS unusable), 2 configuration. */
-export const EXIT_OK = 0;
-export const EXIT_FATAL = 1;
-export const EXIT_CONFIG = 2;
+export { EXIT_CONFIG, EXIT_FATAL, EXIT_OK } from './exit-codes.js';
 
 /** The configuration the parent handed over, else the file itself. */
 async function load(opts: CheckerOptions, log: Log, reloading: boolean, given?: LoadedConfig): Promise<KeepalivedConfig | undefined> {
@@ -148,7 +146,13 @@ export class CheckerProcess {
   /** Reads the local addresses and follows their changes, when some virtual server has ha_suspend. */
   private async watchAddresses(config: KeepalivedConfig): Promise<void> {
     if (this.addressClient || !config.lvs.virtualServers.some((vs) => vs.haSuspend)) return;
-    const client = (this.deps.addresses ?? (() => new AddressClient({ onEventTrouble: (e) => this.log.warn(`netlink events: ${e.message}`) })))();
+    // rtnetlink is loaded only for ha_suspend: start-up time of the checker child
+    let client: Pick<AddressClient, 'addresses' | 'subscribe' | 'close'>;
+    if (this.deps.addresses) client = this.deps.addresses();
+    else {
+      const { AddressClient } = await import('../netlink/address-client.js');
+      client = new AddressClient({ onEventTrouble: (e) => this.log.warn(`netlink events: ${e.message}`) });
+    }
     this.addressClient = client;
     client.subscribe((e) => {
       if (e.kind !== 'address-added' && e.kind !== 'address-removed') return;

@@ -3,12 +3,9 @@
 // the parent over the IPC channel (config-handoff.ts), tells the parent when its start-up and each reload
 // are done, handles the signals the parent forwards, and stops in order when the parent goes away
 // (keepalived's children get SIGTERM on the parent's death).
-import { IpvsClient } from '../netlink/ipvs-client.js';
 import type { Log } from '../lib/log.js';
-import { CheckerProcess } from './checker.js';
 import type { ChildKind, ChildMessage, ParentMessage } from './parent.js';
 import { decodeConfig, type LoadedConfig } from './config-handoff.js';
-import { VrrpProcess } from './vrrp.js';
 
 export interface ChildOptions {
   configFile: string;
@@ -30,8 +27,13 @@ interface Side {
   close?(): void;
 }
 
-function sideOf(kind: ChildKind, o: ChildOptions, log: Log): Side {
-  if (kind === 'vrrp') return new VrrpProcess({ configFile: o.configFile, configId: o.configId, dontReleaseVrrp: o.dontReleaseVrrp, releaseVips: o.releaseVips }, log);
+/** Each side's modules are loaded only in its own child: start-up time (about a second per side inside UML). */
+async function sideOf(kind: ChildKind, o: ChildOptions, log: Log): Promise<Side> {
+  if (kind === 'vrrp') {
+    const { VrrpProcess } = await import('./vrrp.js');
+    return new VrrpProcess({ configFile: o.configFile, configId: o.configId, dontReleaseVrrp: o.dontReleaseVrrp, releaseVips: o.releaseVips }, log);
+  }
+  const [{ IpvsClient }, { CheckerProcess }] = await Promise.all([import('../netlink/ipvs-client.js'), import('./checker.js')]);
   const port = new IpvsClient();
   const checker = new CheckerProcess(
     { configFile: o.configFile, configId: o.configId, dontReleaseIpvs: o.dontReleaseIpvs, resyncMs: o.resyncMs ?? 5000, adaptiveResync: o.resyncMs === undefined },
@@ -72,7 +74,7 @@ function configFromParent(): Promise<LoadedConfig | undefined> {
 }
 
 export async function runChild(kind: ChildKind, o: ChildOptions, log: Log): Promise<number> {
-  const side = sideOf(kind, o, log);
+  const side = await sideOf(kind, o, log);
   // Signals may arrive during start-up (a stop, a forwarded reload): take them from the first moment.
   let stopping = false;
   let started = false;

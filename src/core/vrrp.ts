@@ -17,7 +17,7 @@ import { NotifyFifoWriter } from './notify-fifo.js';
 import { NodeScriptPort } from './scripts.js';
 import { initTrackFiles, NodeTrackFiles } from './track-files.js';
 import { NodeProcessWatcher } from './track-process.js';
-import { EXIT_CONFIG, EXIT_FATAL } from './checker.js';
+import { EXIT_CONFIG, EXIT_FATAL } from './exit-codes.js';
 import { sameVrrpConfig } from './vrrp-reload.js';
 import { NftablesFirewall } from './nftables.js';
 import { firewallSettings, type FirewallPort, type FirewallSettings } from '../vrrp/firewall.js';

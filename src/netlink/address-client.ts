@@ -2,7 +2,8 @@
 // 2.2.7) would set them, links and addresses read back, and link/address events. Requests go out on
 // one socket with a cap on those in flight (rtnl-socket.ts); events come on another (rtnl-monitor.ts).
 // Idempotent by contract: adding what exists and deleting what is gone succeed.
-import { AttrStream, putString, rt } from 'netlink';
+import { AttrStream, putString } from './netlink-package.js';
+import { rt } from './netlink-rt.js';
 import type { VirtualIpAddress, VirtualRoute, VirtualRule } from './rtnl-model.js';
 import type { AddressEvent, AddressPort, InterfaceAddress, LinkEvent, LinkInfo } from '../vrrp/ports.js';
 import { addressBody, describeAddress } from './rtnl-address.js';

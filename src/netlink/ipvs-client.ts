@@ -2,7 +2,7 @@
 // `netlink` provides the socket and the genl controller's attributes; framing, the IPVS attributes,
 // request matching (by sequence number), time limits and errno mapping are ours.
 import { RequestDeadlines } from './deadline.js';
-import { AttrStream, genl, Protocol, RawNetlinkSocket } from 'netlink';
+import { AttrStream, genl, Protocol, RawNetlinkSocket } from './netlink-package.js';
 import {
   IpvsAdapterError,
   IpvsDecodeError,

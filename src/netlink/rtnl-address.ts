@@ -1,6 +1,7 @@
 // A VIP as RTM_NEWADDR / RTM_DELADDR, the way keepalived 2.2.7 (netlink_ipaddress) and `ip addr` put
 // it on the wire. Pure: bytes out, no socket.
-import { AttrStream, rt } from 'netlink';
+import { AttrStream } from './netlink-package.js';
+import { rt } from './netlink-rt.js';
 import type { VirtualIpAddress } from './rtnl-model.js';
 import { AF_INET, AF_INET6, scopeNumber } from './rtnl-names.js';
 

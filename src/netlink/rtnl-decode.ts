@@ -1,7 +1,8 @@
 // RTM_NEWLINK / RTM_NEWADDR bodies (dump answers and events) → the port's LinkInfo / InterfaceAddress.
 // Only the attributes the engine needs are read, so new kernel attributes cannot break decoding.
 // Pure; never throws: a garbled body gives an error string.
-import { getU32, parseAttributes, rt } from 'netlink';
+import { getU32, parseAttributes } from './netlink-package.js';
+import { rt } from './netlink-rt.js';
 import { formatIpv6 } from '../lib/ip.js';
 import type { InterfaceAddress, LinkInfo } from '../vrrp/ports.js';
 import { AF_INET, AF_INET6 } from './rtnl-names.js';

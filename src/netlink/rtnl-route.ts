@@ -1,7 +1,8 @@
 // A virtual/static route as RTM_NEWROUTE / RTM_DELROUTE, the way keepalived 2.2.7 (netlink_route)
 // sends it: scope universe unless written, protocol keepalived (18) unless written, the model's mode
 // as NLM_F_EXCL / NLM_F_APPEND. Options with no mapping yet are refused by name. Pure: bytes out.
-import { AttrStream, rt, putU32, putU8 } from 'netlink';
+import { AttrStream, putU32, putU8 } from './netlink-package.js';
+import { rt } from './netlink-rt.js';
 import type { RouteNexthop, VirtualRoute } from './rtnl-model.js';
 import type { IpAddress } from '../lib/ip.js';
 import { RtnlUnsupportedError } from './rtnl-errors.js';

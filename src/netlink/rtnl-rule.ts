@@ -1,6 +1,7 @@
 // A virtual/static rule as RTM_NEWRULE / RTM_DELRULE, the way keepalived 2.2.7 (netlink_rule) sends
 // it: a new rule is NLM_F_CREATE | NLM_F_EXCL, the preference always given. Pure: bytes out.
-import { AttrStream, rt, putU32 } from 'netlink';
+import { AttrStream, putU32 } from './netlink-package.js';
+import { rt } from './netlink-rt.js';
 import type { VirtualRule } from './rtnl-model.js';
 import { RtnlUnsupportedError } from './rtnl-errors.js';
 import { AF_INET, AF_INET6, ipProtoNumber, NLM_F_CREATE, NLM_F_EXCL, RT_TABLE_UNSPEC, ruleActionNumber } from './rtnl-names.js';

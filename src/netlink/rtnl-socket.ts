@@ -3,7 +3,7 @@
 // too many outstanding answers overflow the receive queue, the kernel drops them, and the `netlink`
 // package's native code can take the whole process down on the resulting socket error).
 import { RequestDeadlines } from './deadline.js';
-import { Protocol, RawNetlinkSocket } from 'netlink';
+import { Protocol, RawNetlinkSocket } from './netlink-package.js';
 import { decodeFrames, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, NLMSG_OVERRUN } from './ipvs-attrs.js';
 import { RtnlAdapterError, RtnlDecodeError, RtnlError, RtnlSocketError, RtnlTimeoutError } from './rtnl-errors.js';
 
