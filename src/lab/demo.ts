@@ -101,8 +101,16 @@ say "Lab: client 10.0.0.2 -- router 10.0.0.1 | 10.0.1.1 -- LAN 10.0.1.0/24"
 more "directors dir1 10.0.1.2 and dir2 10.0.1.3: keepalived-ts (VRRP, health checks, IPVS), VIP ${VIP}" \
      "real servers rs1-rs3 10.0.1.11-13: one web server each (LVS-DR: the VIP on their lo, ARP for it off)"
 ${topology()}
+WEB='import http.server, sys
+body = (sys.argv[1] + "\n").encode()
+class Answer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args): pass
+http.server.ThreadingHTTPServer(("", 80), Answer).serve_forever()'
 for i in 1 2 3; do
-  ip netns exec rs$i node -e "require('http').createServer((q, s) => s.end('rs$i\n')).listen(80)" &
+  # Python's http.server starts in a third of Node's time inside UML; each answers its own name
+  ip netns exec rs$i python3 -c "$WEB" rs$i &
   eval "PID_rs$i=\$!"
 done
 for i in 1 2 3; do wait_until 60 "rs$i answering" bash -c "</dev/tcp/10.0.1.1$i/80" 2>/dev/null; done
@@ -150,7 +158,7 @@ more "ipvsadm -Ln on dir1 now:"
 ip netns exec dir1 ipvsadm -Ln | grep -- '-> [0-9]' | indent
 DOWN_FAILED=$(window $K2 $R2 | failed)
 more "$(plural $DOWN_FAILED request) failed in between (sent to rs2 before the checker took it out)"
-sleep 3
+sleep 2
 now; AFTER2=$NOW
 AFTER2_FAILED=$(window $R2 $AFTER2 | failed)
 say "since then $(window $R2 $AFTER2 | spread)"
@@ -171,7 +179,7 @@ VIP_AT=$(grep -v Deleted $D/dir2-addresses.log | grep -m 1 -F " ${VIP}/" | sed -
 if [ -n "$VIP_AT" ]; then M3=$(date -d "$VIP_AT" +%s%3N); else now; M3=$NOW; fi
 kill $MONITOR
 say "dir2: $(logline dir2 '(VI_1) Entering MASTER STATE'); the VIP is on its eth0 $(secs $((M3 - K3))) s after the crash"
-sleep 3
+sleep 2
 kill $PID_client; wait $PID_client || true
 now; END=$NOW
 say "ipvsadm -Ln on dir2 (the master now; InActConn counts the connections it forwarded):"
