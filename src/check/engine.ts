@@ -51,6 +51,11 @@ export interface StartOptions {
   logAllFailures?: boolean;
   /** global_defs rs_init_notifies. */
   rsInitNotifies?: boolean;
+  /**
+   * Start-up only: decide the initial health but start no checker until releaseChecks(). keepalived programs
+   * the table before it activates a checker; a thousand checks firing meanwhile would starve that work.
+   */
+  holdChecks?: boolean;
 }
 
 export interface EngineStats extends RunnerStats {
@@ -101,6 +106,8 @@ export class CheckEngine {
   private readonly changeListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(e: HealthEvent) => void>();
   private changePending = false;
+  /** The launch a start-up held back (holdChecks). */
+  private held?: () => void;
   /** Health changes so far: two equal counts, the same health. */
   private changes = 0;
   private opts: StartOptions = {};
@@ -126,8 +133,16 @@ export class CheckEngine {
     this.model = model;
     this.suspendedVs.clear();
     for (const vs of lvs.virtualServers) if (vs.haSuspend && opts.vipPresent && !opts.vipPresent(vs)) this.suspendedVs.add(vs.key);
-    this.launch(lvs, specs);
+    if (opts.holdChecks) this.held = () => this.launch(lvs, specs);
+    else this.launch(lvs, specs);
     this.emit(effects);
+  }
+
+  /** Starts the checkers a start-up held back (holdChecks); their first runs count from now. */
+  releaseChecks(): void {
+    const launch = this.held;
+    this.held = undefined;
+    if (this.running) launch?.();
   }
 
   /**
@@ -138,6 +153,8 @@ export class CheckEngine {
   reload(lvs: LvsSection, opts: StartOptions = {}): void {
     if (!this.running || !this.model) return this.start(lvs, opts);
     this.opts = opts;
+    // a reload before the held checkers were released launches the new set at once
+    this.held = undefined;
     this.halt();
     const specs = this.specs(lvs, false);
     const { model, effects } = this.model.reload(specs, { rsInitNotifies: opts.rsInitNotifies });
@@ -161,6 +178,7 @@ export class CheckEngine {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.held = undefined;
     this.halt();
     this.runner.abortAll();
     const fx = this.model ? this.model.stop() : noEffects();

@@ -197,9 +197,11 @@ export class CheckerProcess {
     await this.watchAddresses(config);
     this.startEngine(config);
     this.openFifo(config);
-    this.engine!.start(config.lvs, this.engineOptions(config));
+    // as keepalived: the table first, then the checkers (their first runs count from here)
+    this.engine!.start(config.lvs, { ...this.engineOptions(config), holdChecks: true });
     this.desired = this.want(config);
     await this.pass();
+    this.engine!.releaseChecks();
     return undefined;
   }
 

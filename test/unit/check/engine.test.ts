@@ -39,6 +39,21 @@ test('engine: start-up: "Activating healthchecker" per checker, first check at 1
   assert.deepEqual(h.msgs(/TCP/), ['TCP connection to [10.0.1.1]:tcp:80 success.', 'TCP connection to [10.0.1.2]:tcp:80 success.']);
 });
 
+test('engine: holdChecks decides the start-up health at once and starts no checker until released (keepalived programs the table first)', async () => {
+  const h = harness({ random: () => 0 });
+  const lvs = lvsOf(vsBlock('10.0.0.1', 80, '  delay_loop 6\n  warmup 0', rsBlock('10.0.1.1', 80, tcp())));
+  h.engine.start(lvs, { holdChecks: true });
+  assert.deepEqual(view(h, lvs), ['[10.0.1.1]:tcp:80 up']);
+  assert.deepEqual(h.msgs(/ctivating/), []);
+  await h.clock.advance(5000);
+  assert.equal(h.targets.calls.length, 0);
+  h.engine.releaseChecks();
+  assert.deepEqual(h.msgs(/ctivating/), ['Activating healthchecker for service [10.0.1.1]:tcp:80 for VS [10.0.0.1]:tcp:80']);
+  await h.clock.advance(8000);
+  // the first run 1 s after the release, then every delay_loop
+  assert.deepEqual(h.targets.calls.map((c) => c.at), [6000, 12000]);
+});
+
 test('engine: a thousand checks that hang until their deadline do not move an unrelated checker\'s schedule; deadlines fire on time', async (t) => {
   const h = harness();
   const dead = Array.from({ length: 1000 }, (_, i) => rsBlock(`10.1.${i >> 8}.${i & 255}`, 80, tcp('      connect_timeout 5\n'))).join('');
