@@ -114,9 +114,8 @@ export class VrrpProcess {
     } catch (e) {
       this.log.error(`track_file init_file: ${(e as Error).message}`);
     }
-    // the FIFO and its reader live as long as the process, across reloads
-    this.fifo ??= new NotifyFifoWriter([config.global.notifyFifo, config.global.vrrpNotifyFifo], this.scripts, this.log);
-    const fifo = this.fifo;
+    // the FIFO outlives runtimes: a reload reopens it before the new runtime starts (reopenFifo)
+    this.fifo ??= this.openFifo(config);
     // the firewall too (its tables stay until stop); created once some instance needs it
     const fw = firewallSettings(config.global);
     if (fw && !this.firewall) this.firewall = this.ports.firewall?.(fw);
@@ -125,7 +124,7 @@ export class VrrpProcess {
       addresses: this.ports.addresses(),
       packets: this.ports.packets(),
       scripts: this.scripts,
-      fifo: { write: (line) => fifo.write(line), close: () => undefined },
+      fifo: { write: (line) => this.fifo?.write(line), close: () => undefined },
       trackFiles: new NodeTrackFiles(),
       processes: this.ports.processes?.() ?? new NodeProcessWatcher(this.log),
       clock: this.ports.clock,
@@ -158,6 +157,10 @@ export class VrrpProcess {
     });
   }
 
+  private openFifo(config: KeepalivedConfig): NotifyFifoWriter {
+    return new NotifyFifoWriter([config.global.notifyFifo, config.global.vrrpNotifyFifo], this.scripts, this.log);
+  }
+
   /** A reload from the parent (its validated configuration), or SIGHUP (the file). */
   reload(given?: LoadedConfig): Promise<void> {
     return this.serial(async () => {
@@ -169,6 +172,10 @@ export class VrrpProcess {
       }
       const old = this.runtime;
       if (!old || !this.config) return;
+      // keepalived closes the FIFO on reload (unlinking one it made, so its old reader sees the end) and opens
+      // the new configuration's, starting its reader script again, before any state is written
+      this.fifo?.close();
+      this.fifo = this.openFifo(config);
       if (sameVrrpConfig(this.config, config)) {
         this.log.info('VRRP configuration unchanged; every instance keeps its state');
         this.config = config;

@@ -27,3 +27,22 @@ test('the notify FIFO is created when missing and gets one line per state change
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('closing unlinks a FIFO the writer made, never one that was there before it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kt-fifo-'));
+  try {
+    const made = join(dir, 'made.fifo');
+    const w = new NotifyFifoWriter([{ path: made, pos: { file: 'x', line: 1, col: 1 } }], noScripts, silentLog);
+    assert.ok(statSync(made).isFIFO());
+    w.close();
+    assert.throws(() => statSync(made), /ENOENT/);
+    // a FIFO that exists already (the operator's, or the other child's) stays
+    const before = new NotifyFifoWriter([{ path: made, pos: { file: 'x', line: 1, col: 1 } }], noScripts, silentLog);
+    const w2 = new NotifyFifoWriter([{ path: made, pos: { file: 'x', line: 1, col: 1 } }], noScripts, silentLog);
+    w2.close();
+    assert.ok(statSync(made).isFIFO(), 'not made by w2: kept');
+    before.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

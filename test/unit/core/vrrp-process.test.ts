@@ -70,6 +70,37 @@ test('reload: an unchanged VRRP section keeps the runtime; a changed one carries
   }
 });
 
+test('reload: the notify FIFO is closed and opened again (a FIFO it made is unlinked, its reader started again), as keepalived does', async () => {
+  const s = setup();
+  const { chmodSync, existsSync, readFileSync, statSync } = await import('node:fs');
+  try {
+    const reader = join(s.dir, 'reader.sh');
+    writeFileSync(reader, `#!/bin/sh\necho "$1" >> ${join(s.dir, 'starts')}\n`);
+    chmodSync(reader, 0o755);
+    const withFifo = (name: string) => `global_defs {\n  notify_fifo ${join(s.dir, name)}\n  notify_fifo_script ${reader}\n}\n${conf('10.0.0.100/24')}`;
+    const starts = async (n: number) => {
+      for (let i = 0; i < 100 && (existsSync(join(s.dir, 'starts')) ? readFileSync(join(s.dir, 'starts'), 'utf8').trim().split('\n').length : 0) < n; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return readFileSync(join(s.dir, 'starts'), 'utf8').trim().split('\n');
+    };
+    writeFileSync(s.file, withFifo('a.fifo'));
+    await s.proc.start();
+    assert.ok(statSync(join(s.dir, 'a.fifo')).isFIFO());
+    assert.deepEqual(await starts(1), [join(s.dir, 'a.fifo')]);
+    // the same VRRP section, another FIFO: the runtime stays, the FIFO moves
+    writeFileSync(s.file, withFifo('b.fifo'));
+    await s.proc.reload();
+    assert.equal(existsSync(join(s.dir, 'a.fifo')), false, 'the FIFO it made is unlinked');
+    assert.ok(statSync(join(s.dir, 'b.fifo')).isFIFO());
+    assert.deepEqual(await starts(2), [join(s.dir, 'a.fifo'), join(s.dir, 'b.fifo')]);
+    await s.proc.stop();
+    assert.equal(existsSync(join(s.dir, 'b.fifo')), false);
+  } finally {
+    s.done();
+  }
+});
+
 test('statistics dump: keepalived.stats in the dump directory, keepalived layout', async () => {
   const s = setup();
   try {
