@@ -64,6 +64,8 @@ export interface DaemonOptions {
    * its proc connector (track_process) work — inside a namespace the kernel refuses the listener.
    */
   namespaceOption?: boolean;
+  /** More command-line flags, given to either daemon (e.g. -X). */
+  extraArgs?: readonly string[];
 }
 
 export class Daemon {
@@ -78,6 +80,7 @@ export class Daemon {
     const args = kind === 'ours'
       ? [process.execPath, MAIN, ...(opts.combined ? [] : ['-P']), '-n', '-l', '-D', '-f', file, '-p', join(dir, 'o.pid'), '-r', join(dir, 'ov.pid'), '-c', join(dir, 'oc.pid')]
       : [KEEPALIVED, '-P', '-n', '-l', '-D', '-G', '-f', file, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')];
+    args.push(...(opts.extraArgs ?? []));
     // keepalived -s enters the namespace itself, after opening its proc connector socket where it works
     const cmd = opts.namespaceOption && kind === 'keepalived' ? [args[0], '-s', node.ns, ...args.slice(1)] : ['ip', 'netns', 'exec', node.ns, ...args];
     // its own process group, so a crash can be simulated for the whole daemon (keepalived: parent and child)
