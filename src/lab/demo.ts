@@ -113,9 +113,8 @@ for i in 1 2 3; do
   ip netns exec rs$i python3 -c "$WEB" rs$i &
   eval "PID_rs$i=\$!"
 done
-for i in 1 2 3; do wait_until 60 "rs$i answering" bash -c "</dev/tcp/10.0.1.1$i/80" 2>/dev/null; done
-say "the web servers answer on port 80"
 
+# the directors start while the web servers come up (both mostly program start-up on UML's one CPU);
 # setsid: each daemon leads its own process group, so the crash below can kill -9 all of it at once
 for d in dir1 dir2; do
   setsid ip netns exec $d node ${cli} -n -l -D -i $d -f $D/keepalived.conf -p $D/$d.pid -r $D/$d-vrrp.pid -c $D/$d-checker.pid > $D/$d.log 2>&1 < /dev/null &
@@ -125,6 +124,8 @@ done
 ip netns exec client node ${client} ${VIP} 80 50 2000 $D/requests.log $D/go &
 PID_client=$!
 say "keepalived-ts starts on dir1 and dir2: one keepalived.conf, -i dir1 / -i dir2 pick priority 150 / 100"
+for i in 1 2 3; do wait_until 60 "rs$i answering" bash -c "</dev/tcp/10.0.1.1$i/80" 2>/dev/null; done
+say "the web servers answer on port 80"
 wait_until 90 "dir1 MASTER and dir2 BACKUP, the VIP on dir1 only" elected
 say "VRRP (VI_1): dir1 MASTER, dir2 BACKUP, VIP ${VIP} on dir1's eth0 only"
 for d in dir1 dir2; do
@@ -238,7 +239,7 @@ function follow(file: string): () => void {
 async function main(): Promise<void> {
   process.stdout.write(
     'keepalived-ts lab demo: an LVS-DR director pair, three web servers and a client in User-Mode Linux ' +
-      '(the real ip_vs; about a minute)\n',
+      '(the real ip_vs; under a minute)\n',
   );
   const dir = mkdtempSync(join(tmpdir(), 'kt-demo-'));
   const live = join(dir, 'output');
