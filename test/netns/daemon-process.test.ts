@@ -137,6 +137,33 @@ describe('the process model, next to keepalived 2.2.7', { timeout: 180_000 }, ()
       assert.ok(!existsSync(join(dirs[kind], 'p.pid')) && !existsSync(join(dirs[kind], 'v.pid')), 'pid files removed');
     });
 
+    if (kind === 'ours') {
+      test('ours: a reload while the VRRP child is still starting reaches it (ours keeps the parts it accepted)', async () => {
+        // the parent gives each child the configuration it accepted last (config-handoff.ts): a child still
+        // starting when a reload is accepted asks for it then, or is sent it once it reports ready
+        writeFileSync(join(dirs[kind], 'r.conf'), CONF);
+        const d = start(kind, [], 'r.conf');
+        await d.waitFor(/Starting VRRP child process, pid=/);
+        writeFileSync(join(dirs[kind], 'r.conf'), CONF.replace('priority 100', 'priority 101'));
+        process.kill(d.pidOf('p'), 'SIGHUP');
+        await d.waitFor(/Reload complete/);
+        await d.waitFor(/\(VI_1\) Entering BACKUP STATE/);
+        // the reload was accepted before the child had started: the path under test, not an ordinary reload
+        assert.ok(d.out.indexOf('Reload complete') < d.out.indexOf('Entering BACKUP STATE'), d.out);
+        const data = join(dirs[kind], 'keepalived.data');
+        for (let i = 0; i < 40; i++) {
+          rmSync(data, { force: true });
+          process.kill(d.pidOf('p'), 'SIGUSR1');
+          for (let j = 0; j < 20 && !existsSync(data); j++) await sleep(50);
+          if (existsSync(data) && /Priority = 101/.test(readFileSync(data, 'utf8'))) break;
+          await sleep(100);
+        }
+        assert.match(readFileSync(data, 'utf8'), /Priority = 101/);
+        process.kill(d.pidOf('p'), 'SIGTERM');
+        assert.equal(await d.exited, 0);
+      });
+    }
+
     test(`${kind}: -R — a killed child stops the daemon`, async () => {
       const d = start(kind, ['-R']);
       await d.waitFor(/\(VI_1\) Entering BACKUP STATE/);
