@@ -14,6 +14,9 @@ import { VrrpRuntime, type HandOver } from '../vrrp/runtime.js';
 import type { Clock, ProcessPort } from '../vrrp/runtime-ports.js';
 import { AddressClient } from '../netlink/address-client.js';
 import { NotifyFifoWriter } from './notify-fifo.js';
+import { alertSubject, SmtpAlerter } from './smtp-alert.js';
+import { vrrpAlert } from '../vrrp/smtp-alerts.js';
+import type { NotifyState } from '../vrrp/effects.js';
 import { NodeScriptPort } from './scripts.js';
 import { initTrackFiles, NodeTrackFiles } from './track-files.js';
 import { NodeProcessWatcher } from './track-process.js';
@@ -81,10 +84,14 @@ export class VrrpProcess {
   private busy: Promise<unknown> = Promise.resolve();
 
   private readonly ports: VrrpPorts;
+  private readonly mailer: SmtpAlerter;
+  /** keepalived's last_email_state, per instance or group: a state is mailed once until another is. */
+  private readonly lastMailed = new Map<string, NotifyState>();
 
   constructor(private readonly opts: VrrpProcessOptions, private readonly log: Log, ports?: VrrpPorts) {
     this.ports = ports ?? machinePorts(log);
     this.scripts = new NodeScriptPort(() => this.config!.global, log);
+    this.mailer = new SmtpAlerter(() => this.config!.global, log);
   }
 
   /** Start-up (with the parent's configuration, else the file's): an exit code when the process cannot run. */
@@ -131,7 +138,11 @@ export class VrrpProcess {
       log: this.log,
       ipv6Forwarding,
       firewall: this.firewall,
-      onInstanceState: (instance, state) => this.syncd?.instanceState(instance, state),
+      onInstanceState: (instance, state) => {
+        this.syncd?.instanceState(instance, state);
+        this.mail('instance', instance, state);
+      },
+      onGroupState: (group, state) => this.mail('group', group, state),
       // keepalived forces the release with -V as well: a previous run may have left the addresses
       params: { releaseUnsetVips: !!this.opts.releaseVips || this.opts.dontReleaseVrrp },
     });
@@ -155,6 +166,22 @@ export class VrrpProcess {
       this.scripts.killAll();
       this.runtime = undefined;
     });
+  }
+
+  /** smtp_alert: keepalived's mail for an instance's or sync group's new state, once per state. */
+  private mail(target: 'instance' | 'group', name: string, state: NotifyState): void {
+    const config = this.config;
+    if (!config) return;
+    const on = target === 'instance'
+      ? config.vrrp.instances.find((i) => i.name === name)?.smtpAlert
+      : config.vrrp.syncGroups.find((g) => g.name === name)?.smtpAlert;
+    if (!on) return;
+    const key = `${target} ${name}`;
+    const alert = vrrpAlert(target, state, this.lastMailed.get(key), config.global.noEmailFaults);
+    if (!alert) return;
+    this.lastMailed.set(key, state);
+    const what = `${target === 'instance' ? 'VRRP Instance' : 'VRRP Group'} ${name}`;
+    void this.mailer.send(alertSubject(config.global.routerId, what, alert.subject), alert.body);
   }
 
   private openFifo(config: KeepalivedConfig): NotifyFifoWriter {

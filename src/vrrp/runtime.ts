@@ -58,6 +58,8 @@ export interface VrrpRuntimeOptions {
   firewall?: FirewallPort;
   /** Told of every instance notify, when keepalived runs notify scripts (lvs_sync_daemon follows it). */
   onInstanceState?: (instance: string, state: NotifyState) => void;
+  /** Each state a sync group enters (smtp_alert for groups). */
+  onGroupState?: (group: string, state: NotifyState) => void;
 }
 
 export class VrrpRuntime {
@@ -424,6 +426,7 @@ export class VrrpRuntime {
         }
         this.o.fifo?.write(e.fifoLine);
         if (e.target === 'instance') this.o.onInstanceState?.(e.name, e.state);
+        else this.o.onGroupState?.(e.name, e.state);
         return;
       }
     }
