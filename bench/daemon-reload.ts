@@ -23,8 +23,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { renderSaved, runIfMain, UML_BENCH_OPTIONS } from './uml-bench-cli.js';
 import { generateIpvsConfig, rsAddrOf, RS_PORT, weightOf, type IpvsBenchShape } from './ipvs-gen.js';
 import {
   CAPTURE_PY, captured, ENTRY_LOG, fmtMs, fmtNum, fmtRatio, mark, median, now, pollDelay, readProcIpvs, serviceKey, sleep, stripStamp, writeAtomic,
@@ -599,32 +600,16 @@ async function hostMain(v: Record<string, string | boolean | undefined>): Promis
 }
 
 function render(file: string): void {
-  const text = readFileSync(file, 'utf8');
-  const at = text.search(/^\{$/m);
-  if (at < 0) throw new Error(`${file} holds no --json output`);
-  report(JSON.parse(text.slice(at)) as Saved);
+  renderSaved<Saved>(file, report);
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      trial: { type: 'boolean', default: false },
-      daemon: { type: 'string' },
-      work: { type: 'string' },
-      out: { type: 'string' },
-      capture: { type: 'string' },
+      ...UML_BENCH_OPTIONS,
       vs: { type: 'string', default: '1000' },
-      rs: { type: 'string', default: '10' },
       runs: { type: 'string', default: '2' },
       reloads: { type: 'string', default: '3' },
-      mem: { type: 'string', default: '1536' },
-      'timeout-min': { type: 'string' },
-      keepalived: { type: 'string', default: '/usr/sbin/keepalived' },
-      'no-capture': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      render: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
@@ -640,9 +625,5 @@ async function main(): Promise<void> {
   else await hostMain(values);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exitCode = 1;
-  });
-}
+// daemon-reload.ts imports helpers from ipvs-program.ts: only a direct run is the bench.
+runIfMain(import.meta.url, main);

@@ -20,8 +20,9 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { renderSaved, runIfMain, UML_BENCH_OPTIONS } from './uml-bench-cli.js';
 import { generateIpvsConfig, rsAddrOf, RS_PORT, vipOf, VS_PORT, weightOf, type IpvsBenchShape } from './ipvs-gen.js';
 import { IpvsClient } from '../src/netlink/ipvs-client.js';
 import { AF_INET, IPPROTO_TCP, type IpvsServiceKey } from '../src/ipvs/types.js';
@@ -838,35 +839,18 @@ function report(saved: Saved): void {
   console.log('Times include process start (node ~1 s in UML, keepalived ~0.3 s); UML has one CPU, which the polling shares.');
 }
 
-/** --render FILE: the tables again from a saved `--json` stdout, without booting anything. */
 function render(file: string): void {
-  const text = readFileSync(file, 'utf8');
-  const at = text.search(/^\{$/m);
-  if (at < 0) throw new Error(`${file} holds no --json output`);
-  report(JSON.parse(text.slice(at)) as Saved);
+  renderSaved<Saved>(file, report);
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      trial: { type: 'boolean', default: false },
-      daemon: { type: 'string' },
+      ...UML_BENCH_OPTIONS,
       vs: { type: 'string' },
-      work: { type: 'string' },
-      out: { type: 'string' },
-      capture: { type: 'string' },
       sizes: { type: 'string', default: '100,1000,5000' },
-      rs: { type: 'string', default: '10' },
       runs: { type: 'string', default: '3' },
       'runs-per-size': { type: 'string' },
-      mem: { type: 'string', default: '1536' },
-      'timeout-min': { type: 'string' },
-      keepalived: { type: 'string', default: '/usr/sbin/keepalived' },
-      'no-capture': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      render: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
@@ -882,10 +866,5 @@ async function main(): Promise<void> {
   else await hostMain(values);
 }
 
-// bench/daemon-reload.ts imports the helpers above; only a direct run is the bench.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exitCode = 1;
-  });
-}
+// daemon-reload.ts imports helpers from ipvs-program.ts: only a direct run is the bench.
+runIfMain(import.meta.url, main);
